@@ -1,0 +1,112 @@
+"""One command per service, one subcommand per process role:
+
+    tandem-<service> setup     # migrate its database and declare its consumer queues
+    tandem-<service> migrate   # alembic upgrade head only
+    tandem-<service> grpc      # the gRPC server (plain threads)
+    tandem-<service> events    # the nameko consumer (eventlet)
+    tandem-<service> relay     # the outbox relay (pika)
+
+Nothing heavy is imported at module level: the `events` role must monkey-patch
+eventlet before anything else is imported.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import os
+import sys
+from dataclasses import dataclass
+from importlib.metadata import version as package_version
+from importlib.resources import files
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    name: str  # "leads": names the database, exchange, queues, env variables
+    package: str  # "tandem_leads": holds migrations/ and the distribution's version
+    distribution: str  # "tandem-leads"
+    models: str  # "tandem_leads.adapters.models:metadata"
+    events: str  # "tandem_leads.adapters.events:LeadsEvents": the nameko service class
+    grpc: str | None = None  # "tandem_leads.adapters.grpc_server:register": (server, engine) -> names
+
+
+def load(ref: str):
+    module, _, attr = ref.partition(":")
+    return getattr(importlib.import_module(module), attr)
+
+
+def _logging(role: str, service: str) -> None:
+    level = os.environ.get("LOG_LEVEL", "INFO").upper()
+    logging.basicConfig(level=level, format=f"%(asctime)s %(levelname)s {service}.{role} %(name)s: %(message)s")
+    logging.getLogger("pika").setLevel(logging.WARNING)
+
+
+def service_main(spec: ServiceSpec, argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog=f"tandem-{spec.name.replace('_', '-')}")
+    parser.add_argument("role", choices=["setup", "migrate", "grpc", "events", "relay"])
+    args = parser.parse_args(argv)
+    _logging(args.role, spec.name)
+    if args.role == "events":
+        return _run_events(spec)
+    return {"setup": _setup, "migrate": _migrate, "grpc": _run_grpc, "relay": _run_relay}[args.role](spec)
+
+
+def _migrate(spec: ServiceSpec) -> int:
+    from .migrations import upgrade
+    from .settings import database_url
+
+    upgrade(files(spec.package) / "migrations", database_url(spec.name))
+    logging.getLogger(__name__).info("%s: database at head", spec.name)
+    return 0
+
+
+def _setup(spec: ServiceSpec) -> int:
+    from .consumer import declare_queues
+    from .settings import amqp_uri
+
+    _migrate(spec)
+    names = declare_queues(load(spec.events), amqp_uri())
+    logging.getLogger(__name__).info("%s: declared %d consumer queue(s)", spec.name, len(names))
+    return 0
+
+
+def _run_grpc(spec: ServiceSpec) -> int:
+    from .db import make_engine
+    from .grpc_server import serve
+    from .ops import add_ops
+    from .settings import database_url, grpc_port
+
+    engine = make_engine(database_url(spec.name))
+    metadata = load(spec.models)
+    register = load(spec.grpc) if spec.grpc else (lambda _server, _engine: [])
+
+    def register_all(server):
+        ops = add_ops(server, spec.name, package_version(spec.distribution), engine, metadata)
+        return [*register(server, engine), ops]
+
+    serve(f"[::]:{grpc_port(spec.name)}", register_all)
+    return 0
+
+
+def _run_relay(spec: ServiceSpec) -> int:
+    from .db import make_engine
+    from .relay import run_relay
+    from .settings import amqp_uri, database_url, env_float
+
+    run_relay(make_engine(database_url(spec.name)), spec.name, amqp_uri(), env_float("OUTBOX_POLL_INTERVAL", 0.1))
+    return 0
+
+
+def _run_events(spec: ServiceSpec) -> int:
+    import eventlet
+
+    eventlet.monkey_patch()
+    from .db import make_psycopg_green
+
+    make_psycopg_green()  # before psycopg is first imported
+
+    from .nameko_runner import run_service
+
+    run_service(load(spec.events))
+    return 0

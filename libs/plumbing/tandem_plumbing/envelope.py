@@ -1,0 +1,61 @@
+"""The envelope every Tandem event travels in.
+
+`{"id", "type", "source", "time", "schema_version", "correlation_id", "data"}`:
+`id` is unique per event (consumers deduplicate on it), `source` is the service
+whose exchange (`<source>.events`) carries it and `type` its routing key.
+"""
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+_FIELDS = ("id", "type", "source", "time", "schema_version", "correlation_id", "data")
+
+
+class InvalidEnvelope(ValueError):
+    """A message that is not a Tandem event; it can never be handled."""
+
+
+def utcnow_rfc3339() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+@dataclass(frozen=True)
+class Envelope:
+    type: str
+    source: str
+    data: dict[str, Any]
+    correlation_id: str | None = None
+    schema_version: int = 1
+    id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    time: str = field(default_factory=utcnow_rfc3339)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), separators=(",", ":"), sort_keys=True)
+
+    @classmethod
+    def from_dict(cls, body: Any) -> "Envelope":
+        if isinstance(body, (bytes, str)):
+            try:
+                body = json.loads(body)
+            except ValueError as exc:
+                raise InvalidEnvelope(f"not JSON: {exc}") from None
+        if not isinstance(body, dict):
+            raise InvalidEnvelope(f"expected an object, got {type(body).__name__}")
+        missing = [name for name in _FIELDS if name not in body]
+        if missing:
+            raise InvalidEnvelope(f"missing fields: {', '.join(missing)}")
+        if not isinstance(body["data"], dict):
+            raise InvalidEnvelope("data must be an object")
+        if not isinstance(body["schema_version"], int):
+            raise InvalidEnvelope("schema_version must be an integer")
+        for name in ("id", "type", "source", "time"):
+            if not isinstance(body[name], str) or not body[name]:
+                raise InvalidEnvelope(f"{name} must be a non-empty string")
+        return cls(**{name: body[name] for name in _FIELDS})

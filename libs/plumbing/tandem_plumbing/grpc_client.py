@@ -1,0 +1,75 @@
+"""Calling another service over gRPC: a deadline on every call, and a service that
+is down becomes a clear `ServiceUnavailable` instead of a hang or a raw RpcError."""
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from .settings import env_float
+
+UNAVAILABLE_CODES = (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED)
+
+
+def default_deadline() -> float:
+    return env_float("GRPC_DEADLINE_SECONDS", 5.0)
+
+
+class ServiceUnavailable(Exception):
+    def __init__(self, service: str, detail: str) -> None:
+        super().__init__(f"{service} is unavailable: {detail}")
+        self.service = service
+        self.detail = detail
+
+
+class _DeadlineInterceptor(grpc.UnaryUnaryClientInterceptor, grpc.UnaryStreamClientInterceptor):
+    """Give every call a deadline when the caller did not set one."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+
+    def _with_deadline(self, details):
+        if details.timeout is None:
+            details = details._replace(timeout=self.seconds)
+        return details
+
+    def intercept_unary_unary(self, continuation, client_call_details, request):
+        return continuation(self._with_deadline(client_call_details), request)
+
+    def intercept_unary_stream(self, continuation, client_call_details, request):
+        return continuation(self._with_deadline(client_call_details), request)
+
+
+_channels: dict[str, grpc.Channel] = {}
+_lock = threading.Lock()
+
+
+def channel(addr: str, deadline: float | None = None) -> grpc.Channel:
+    """One shared channel per address (channels are thread-safe and reconnect)."""
+    with _lock:
+        if addr not in _channels:
+            raw = grpc.insecure_channel(addr)
+            _channels[addr] = grpc.intercept_channel(raw, _DeadlineInterceptor(deadline or default_deadline()))
+        return _channels[addr]
+
+
+def call(service: str, method, request: Any, *, timeout: float | None = None, metadata=()) -> Any:
+    """Call `method(request)`; UNAVAILABLE or a missed deadline -> ServiceUnavailable."""
+    try:
+        return method(request, timeout=timeout or default_deadline(), metadata=metadata)
+    except grpc.RpcError as exc:
+        if exc.code() in UNAVAILABLE_CODES:
+            raise ServiceUnavailable(service, exc.details() or exc.code().name) from None
+        raise
+
+
+def check_health(addr: str, timeout: float = 1.0, service_name: str = "") -> bool:
+    """True when the server at `addr` answers SERVING within `timeout`."""
+    stub = health_pb2_grpc.HealthStub(channel(addr))
+    try:
+        reply = stub.Check(health_pb2.HealthCheckRequest(service=service_name), timeout=timeout)
+    except grpc.RpcError:
+        return False
+    return reply.status == health_pb2.HealthCheckResponse.SERVING

@@ -1,0 +1,97 @@
+"""Transactional outbox and inbox tables, added to each service's own metadata.
+
+A use case calls `record_event(session, envelope)` in the same transaction as its
+business change; the relay (`relay.py`) publishes committed rows in order. A
+consumer records each event id it applied in `processed_events`, in the same
+transaction as the effect (see `consumer.Database.apply_once`).
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    column,
+    func,
+    insert,
+    select,
+    table,
+)
+from sqlalchemy.orm import Session
+
+from .envelope import Envelope
+
+# Outbox row status.
+PENDING, PUBLISHED, UNROUTABLE = "pending", "published", "unroutable"
+
+
+def add_plumbing_tables(metadata: MetaData) -> tuple[Table, Table]:
+    """Define `outbox` and `processed_events` on a service's metadata."""
+    outbox = Table(
+        "outbox",
+        metadata,
+        # BigInteger on PostgreSQL, INTEGER PRIMARY KEY (rowid, ordered) on SQLite.
+        Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+        Column("event_id", String(64), nullable=False, unique=True),
+        Column("event_type", String(100), nullable=False),
+        Column("body", Text, nullable=False),
+        Column("status", String(16), nullable=False, default=PENDING),
+        Column("created_at", DateTime(timezone=True), nullable=False, default=lambda: datetime.now(timezone.utc)),
+        Column("published_at", DateTime(timezone=True)),
+        Index("ix_outbox_status_seq", "status", "seq"),
+    )
+    processed = Table(
+        "processed_events",
+        metadata,
+        Column("consumer", String(200), nullable=False),
+        Column("event_id", String(64), nullable=False),
+        Column("processed_at", DateTime(timezone=True), nullable=False, default=lambda: datetime.now(timezone.utc)),
+        PrimaryKeyConstraint("consumer", "event_id"),
+    )
+    return outbox, processed
+
+
+# The same table as a lightweight construct: usable with any service's metadata.
+_outbox = table(
+    "outbox", column("event_id"), column("event_type"), column("body"), column("status"), column("created_at")
+)
+
+
+def record_event(session: Session, envelope: Envelope) -> None:
+    """Stage an event in the caller's transaction; it is published after commit."""
+    session.execute(
+        insert(_outbox).values(
+            event_id=envelope.id,
+            event_type=envelope.type,
+            body=envelope.to_json(),
+            status=PENDING,
+            created_at=datetime.now(timezone.utc),
+        )
+    )
+
+
+_processed = table("processed_events", column("consumer"), column("event_id"), column("processed_at"))
+
+
+def record_processed(session: Session, consumer: str, event_id: str) -> None:
+    """Claim an event for a consumer; a second claim fails on the primary key."""
+    session.execute(
+        insert(_processed).values(consumer=consumer, event_id=event_id, processed_at=datetime.now(timezone.utc))
+    )
+
+
+def backlog(session: Session, outbox: Table) -> dict[str, int]:
+    """How many rows are in each status (operators watch `pending`)."""
+    rows = session.execute(select(outbox.c.status, func.count()).group_by(outbox.c.status)).all()
+    counts = {PENDING: 0, PUBLISHED: 0, UNROUTABLE: 0}
+    counts.update({status: count for status, count in rows})
+    return counts

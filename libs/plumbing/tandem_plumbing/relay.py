@@ -1,0 +1,215 @@
+"""The outbox relay: publishes a service's committed events to RabbitMQ, in order.
+
+Each pending row of `outbox` (oldest first) is published to the topic exchange
+`<source>.events` with the event type as routing key, persistent, with publisher
+confirms and `mandatory=True`; rows are marked only after the broker confirmed
+them. A crash anywhere re-publishes at most the rows of one batch (consumers
+deduplicate on the event id). Broker or database trouble: reconnect with backoff.
+
+An event for which no queue is bound is `unroutable`: nothing subscribes to that
+type, so it is marked so (kept in the table, counted by `Ops.Status`) instead of
+blocking the events behind it. Consumers declare their queues at set-up
+(`consumer.declare_queues`), before any process starts, so that this happens only
+for events nobody listens to.
+
+Only one relay per service publishes at a time (order matters): on PostgreSQL it
+holds an advisory lock, on SQLite an exclusive file lock; a second one waits.
+"""
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import logging
+import signal
+import threading
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from typing import Iterator
+
+import pika
+import pika.exceptions
+from sqlalchemy import Engine, column, select, table, text, update
+from sqlalchemy.exc import DBAPIError
+
+from .outbox import PENDING, PUBLISHED, UNROUTABLE
+
+log = logging.getLogger(__name__)
+
+_outbox = table("outbox", column("seq"), column("body"), column("event_type"), column("event_id"),
+                column("status"), column("published_at"))
+
+_BROKER_ERRORS = (pika.exceptions.AMQPError, OSError)
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        engine: Engine,
+        source: str,
+        amqp_uri: str,
+        *,
+        batch_size: int = 200,
+        poll_interval: float = 0.1,
+        max_backoff: float = 10.0,
+    ) -> None:
+        self.engine = engine
+        self.source = source
+        self.exchange = f"{source}.events"
+        self.amqp_uri = amqp_uri
+        self.batch_size = batch_size
+        self.poll_interval = poll_interval
+        self.max_backoff = max_backoff
+        self.stopping = threading.Event()
+        self._connection: pika.BlockingConnection | None = None
+        self._channel = None
+
+    # -- lifecycle -----------------------------------------------------------------
+    def stop(self, *_args) -> None:
+        self.stopping.set()
+
+    def run_forever(self) -> None:
+        with self._leadership():
+            backoff = 0.5
+            while not self.stopping.is_set():
+                try:
+                    published = self.publish_pending()
+                    backoff = 0.5
+                    if not published:
+                        self._idle(self.poll_interval)
+                except _BROKER_ERRORS as exc:
+                    log.warning("relay %s: broker unavailable (%s); retrying in %.1fs", self.source, exc, backoff)
+                    self._disconnect()
+                    self.stopping.wait(backoff)
+                    backoff = min(backoff * 2, self.max_backoff)
+                except DBAPIError as exc:
+                    log.warning("relay %s: database error (%s); retrying in %.1fs", self.source, exc, backoff)
+                    self.stopping.wait(backoff)
+                    backoff = min(backoff * 2, self.max_backoff)
+            self._disconnect()
+
+    # -- one pass --------------------------------------------------------------------
+    def publish_pending(self) -> int:
+        """Publish one batch of pending events; return how many rows were settled."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(_outbox.c.seq, _outbox.c.event_id, _outbox.c.event_type, _outbox.c.body)
+                .where(_outbox.c.status == PENDING)
+                .order_by(_outbox.c.seq)
+                .limit(self.batch_size)
+            ).all()
+        if not rows:
+            return 0
+        channel = self._ensure_channel()
+        published, unroutable = [], []
+        try:
+            for row in rows:
+                try:
+                    channel.basic_publish(
+                        exchange=self.exchange,
+                        routing_key=row.event_type,
+                        body=row.body.encode(),
+                        properties=pika.BasicProperties(
+                            content_type="application/json",
+                            content_encoding="utf-8",
+                            delivery_mode=pika.DeliveryMode.Persistent,
+                            message_id=row.event_id,
+                            type=row.event_type,
+                        ),
+                        mandatory=True,
+                    )
+                    published.append(row.seq)
+                except pika.exceptions.UnroutableError:
+                    log.warning("relay %s: no queue bound for %s (event %s)", self.source, row.event_type, row.event_id)
+                    unroutable.append(row.seq)
+        finally:
+            # Whatever the broker confirmed is marked, even if a later publish failed.
+            self._mark(published, PUBLISHED)
+            self._mark(unroutable, UNROUTABLE)
+        return len(published) + len(unroutable)
+
+    def _mark(self, seqs: list[int], status: str) -> None:
+        if not seqs:
+            return
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(_outbox)
+                .where(_outbox.c.seq.in_(seqs))
+                .values(status=status, published_at=datetime.now(timezone.utc))
+            )
+
+    # -- broker ----------------------------------------------------------------------
+    def _ensure_channel(self):
+        if self._channel is None or not self._channel.is_open:
+            self._disconnect()
+            params = pika.URLParameters(self.amqp_uri)
+            params.heartbeat = 30
+            params.blocked_connection_timeout = 30
+            self._connection = pika.BlockingConnection(params)
+            channel = self._connection.channel()
+            channel.confirm_delivery()
+            # Same arguments as nameko's get_event_exchange: durable topic exchange.
+            channel.exchange_declare(self.exchange, exchange_type="topic", durable=True)
+            self._channel = channel
+            log.info("relay %s: connected to broker", self.source)
+        return self._channel
+
+    def _idle(self, seconds: float) -> None:
+        if self._connection is not None and self._connection.is_open:
+            try:
+                self._connection.sleep(seconds)  # keeps heartbeats flowing
+                return
+            except _BROKER_ERRORS:
+                self._disconnect()
+        self.stopping.wait(seconds)
+
+    def _disconnect(self) -> None:
+        connection, self._connection, self._channel = self._connection, None, None
+        if connection is not None and connection.is_open:
+            try:
+                connection.close()
+            except _BROKER_ERRORS:
+                pass
+
+    # -- one relay per service ------------------------------------------------------
+    @contextmanager
+    def _leadership(self) -> Iterator[None]:
+        """Hold the service's relay lock while publishing; stand by while another holds it."""
+        backend = self.engine.url.get_backend_name()
+        if backend == "postgresql":
+            key = int.from_bytes(hashlib.sha1(f"outbox-relay:{self.source}".encode()).digest()[:8], "big", signed=True)
+            with self.engine.connect() as conn:  # closing the connection releases the lock
+                self._wait_for(lambda: conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar())
+                conn.commit()
+                yield
+        elif backend == "sqlite" and self.engine.url.database not in (None, "", ":memory:"):
+            with open(f"{self.engine.url.database}.relay.lock", "w") as lock_file:
+                self._wait_for(lambda: _try_flock(lock_file))
+                yield
+        else:
+            yield
+
+    def _wait_for(self, try_lock) -> None:
+        if try_lock():
+            return
+        log.info("relay %s: another relay is active; standing by", self.source)
+        while not self.stopping.wait(2.0):
+            if try_lock():
+                log.info("relay %s: took over", self.source)
+                return
+
+
+def _try_flock(lock_file) -> bool:
+    try:
+        fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except BlockingIOError:
+        return False
+
+
+def run_relay(engine: Engine, source: str, amqp_uri: str, poll_interval: float = 0.1) -> None:
+    """Run until SIGTERM or SIGINT, then finish the current batch and exit."""
+    relay = OutboxRelay(engine, source, amqp_uri, poll_interval=poll_interval)
+    signal.signal(signal.SIGTERM, relay.stop)
+    signal.signal(signal.SIGINT, relay.stop)
+    log.info("relay %s: publishing to exchange %s", source, relay.exchange)
+    relay.run_forever()

@@ -1,0 +1,154 @@
+"""pytest plugin: real PostgreSQL and RabbitMQ for Tandem's tests, isolated per session.
+
+Where a Docker engine answers, testcontainers starts PostgreSQL and RabbitMQ (with
+management). Otherwise the local servers named by the environment are used:
+
+| variable | default |
+|---|---|
+| `TEST_POSTGRES_URL` | `postgresql://postgres@127.0.0.1:5432/postgres` (a superuser) |
+| `TEST_AMQP_URL` | `amqp://guest:guest@127.0.0.1:5672` (no vhost) |
+| `TEST_RABBIT_MANAGEMENT_URL` | `http://guest:guest@127.0.0.1:15672` |
+| `TANDEM_TEST_DOCKER` | `auto`; `0` never uses Docker, `1` requires it |
+
+Each test session gets its own RabbitMQ vhost and its own databases, removed at the
+end, so concurrent runs never see each other's messages or rows. Heavy imports
+happen inside fixtures: eventlet-patched sessions import this plugin early.
+"""
+from __future__ import annotations
+
+import base64
+import json
+import os
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+from dataclasses import dataclass
+from typing import Callable, Iterator
+
+import pytest
+
+
+@dataclass(frozen=True)
+class Infra:
+    postgres_url: str  # a superuser URL to the maintenance database
+    amqp_url: str  # amqp://user:pass@host:port, without vhost
+    management_url: str  # http://user:pass@host:port
+
+
+def _docker_answers() -> bool:
+    try:
+        import docker
+
+        docker.from_env(timeout=3).ping()
+        return True
+    except Exception:
+        return False
+
+
+def _with_docker(stack) -> Infra:
+    from testcontainers.community.postgres import PostgresContainer
+    from testcontainers.community.rabbitmq import RabbitMqContainer
+
+    pg = stack.enter_context(PostgresContainer("postgres:16-alpine", driver="psycopg", dbname="postgres"))
+    rabbit = RabbitMqContainer("rabbitmq:3.13-management-alpine").with_exposed_ports(15672)
+    rabbit = stack.enter_context(rabbit)
+    host = rabbit.get_container_host_ip()
+    return Infra(
+        postgres_url=pg.get_connection_url(),
+        amqp_url=f"amqp://guest:guest@{host}:{rabbit.get_exposed_port(5672)}",
+        management_url=f"http://guest:guest@{host}:{rabbit.get_exposed_port(15672)}",
+    )
+
+
+def _local() -> Infra:
+    return Infra(
+        postgres_url=os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"),
+        amqp_url=os.environ.get("TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672").rstrip("/"),
+        management_url=os.environ.get("TEST_RABBIT_MANAGEMENT_URL", "http://guest:guest@127.0.0.1:15672").rstrip("/"),
+    )
+
+
+@pytest.fixture(scope="session")
+def tandem_infra() -> Iterator[Infra]:
+    from contextlib import ExitStack
+
+    mode = os.environ.get("TANDEM_TEST_DOCKER", "auto")
+    use_docker = mode == "1" or (mode == "auto" and _docker_answers())
+    with ExitStack() as stack:
+        yield _with_docker(stack) if use_docker else _local()
+
+
+@pytest.fixture(scope="session")
+def test_session_id() -> str:
+    return uuid.uuid4().hex[:10]
+
+
+def management_request(infra: Infra, method: str, path: str, body: dict | None = None):
+    """Call the RabbitMQ management HTTP API; returns the decoded JSON or None."""
+    parsed = urllib.parse.urlsplit(infra.management_url)
+    url = f"{parsed.scheme}://{parsed.hostname}:{parsed.port}/api/{path}"
+    request = urllib.request.Request(url, method=method, data=json.dumps(body).encode() if body is not None else None)
+    token = base64.b64encode(f"{parsed.username}:{parsed.password}".encode()).decode()
+    request.add_header("Authorization", f"Basic {token}")
+    request.add_header("Content-Type", "application/json")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            raw = response.read()
+    except urllib.error.URLError as exc:
+        raise RuntimeError(
+            f"RabbitMQ management API at {url} did not answer ({exc}); "
+            "enable it with: rabbitmq-plugins enable rabbitmq_management"
+        ) from None
+    return json.loads(raw) if raw else None
+
+
+@pytest.fixture(scope="session")
+def make_vhost(tandem_infra: Infra, test_session_id: str) -> Iterator[Callable[[str], str]]:
+    """Create a private vhost (removed at session end); returns its AMQP URI."""
+    created = []
+
+    def make(label: str) -> str:
+        vhost = f"tandem-test-{test_session_id}-{label}"
+        quoted = urllib.parse.quote(vhost, safe="")
+        user = urllib.parse.urlsplit(tandem_infra.amqp_url).username
+        management_request(tandem_infra, "PUT", f"vhosts/{quoted}")
+        management_request(
+            tandem_infra, "PUT", f"permissions/{quoted}/{user}", {"configure": ".*", "write": ".*", "read": ".*"}
+        )
+        created.append(quoted)
+        return f"{tandem_infra.amqp_url}/{quoted}"
+
+    yield make
+    for quoted in created:
+        management_request(tandem_infra, "DELETE", f"vhosts/{quoted}")
+
+
+@pytest.fixture(scope="session")
+def amqp_uri(make_vhost) -> str:
+    """The session's own vhost."""
+    return make_vhost("main")
+
+
+@pytest.fixture(scope="session")
+def make_database(tandem_infra: Infra, test_session_id: str) -> Iterator[Callable[[str], str]]:
+    """Create a private PostgreSQL database (dropped at session end); returns its URL."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    admin = make_url(tandem_infra.postgres_url).set(drivername="postgresql")
+    admin_dsn = admin.render_as_string(hide_password=False)
+    created = []
+    counter = iter(range(1_000_000))
+
+    def make(label: str) -> str:
+        name = f"tandem_t{test_session_id}_{label}_{next(counter)}"
+        with psycopg.connect(admin_dsn, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        created.append(name)
+        return admin.set(database=name, drivername="postgresql+psycopg").render_as_string(hide_password=False)
+
+    yield make
+    with psycopg.connect(admin_dsn, autocommit=True) as conn:
+        for name in created:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -1,0 +1,1 @@
+"""Where the forecast service touches frameworks: database models, gRPC, nameko."""

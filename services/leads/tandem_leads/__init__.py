@@ -1,0 +1,1 @@
+"""Tandem leads service: Leads: capture, deduplication, scoring, assignment rules and conversion."""

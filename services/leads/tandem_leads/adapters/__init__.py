@@ -1,0 +1,1 @@
+"""Where the leads service touches frameworks: database models, gRPC, nameko."""

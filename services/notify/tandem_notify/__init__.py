@@ -1,0 +1,1 @@
+"""Tandem notify service: In-app notifications, email and webhooks."""

@@ -1,0 +1,1 @@
+"""Where the notify service touches frameworks: database models, gRPC, nameko."""

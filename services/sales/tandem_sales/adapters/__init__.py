@@ -1,0 +1,1 @@
+"""Where the sales service touches frameworks: database models, gRPC, nameko."""

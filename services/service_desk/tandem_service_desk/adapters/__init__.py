@@ -1,0 +1,1 @@
+"""Where the service_desk service touches frameworks: database models, gRPC, nameko."""
