@@ -15,7 +15,7 @@ import argparse
 import importlib
 import logging
 import os
-import sys
+import warnings
 from dataclasses import dataclass
 from importlib.metadata import version as package_version
 from importlib.resources import files
@@ -40,9 +40,18 @@ def _logging(role: str, service: str) -> None:
     level = os.environ.get("LOG_LEVEL", "INFO").upper()
     logging.basicConfig(level=level, format=f"%(asctime)s %(levelname)s {service}.{role} %(name)s: %(message)s")
     logging.getLogger("pika").setLevel(logging.WARNING)
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    if role not in ("setup", "migrate"):  # Ops.Status reads the revision on every call
+        logging.getLogger("alembic").setLevel(logging.WARNING)
+
+
+def quiet_eventlet_notice() -> None:
+    """nameko 2.14 needs eventlet; its deprecation notice says nothing an operator can act on."""
+    warnings.filterwarnings("ignore", message=r"(?s).*Eventlet is deprecated")
 
 
 def service_main(spec: ServiceSpec, argv: list[str] | None = None) -> int:
+    quiet_eventlet_notice()
     parser = argparse.ArgumentParser(prog=f"tandem-{spec.name.replace('_', '-')}")
     parser.add_argument("role", choices=["setup", "migrate", "grpc", "events", "relay"])
     args = parser.parse_args(argv)
