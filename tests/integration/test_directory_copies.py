@@ -4,6 +4,7 @@ from importlib.resources import files
 
 import pytest
 from sqlalchemy import select
+from tandem_plumbing.directory import record_user
 from tandem_plumbing.db import make_engine, session_factory, transaction
 from tandem_plumbing.migrations import upgrade
 
@@ -20,19 +21,18 @@ def user(version, **changes):
 def test_record_user_keeps_newest_version(service, make_database):
     url = make_database(f"dir_{service}")
     upgrade(files(f"tandem_{service}") / "migrations", url)
-    use_cases = importlib.import_module(f"tandem_{service}.use_cases")
     table = importlib.import_module(f"tandem_{service}.adapters.models").metadata.tables[TABLES[service]]
     engine = make_engine(url)
     factory = session_factory(engine)
     try:
         with transaction(factory) as s:
-            assert use_cases.record_user(s, user(1))
+            assert record_user(s, table, user(1))
         with transaction(factory) as s:
-            assert use_cases.record_user(s, user(3, manager_id="m1", active=False))
+            assert record_user(s, table, user(3, manager_id="m1", active=False))
         with transaction(factory) as s:  # late, stale event
-            assert not use_cases.record_user(s, user(2, name="Stale"))
+            assert not record_user(s, table, user(2, name="Stale"))
         with transaction(factory) as s:  # the same event again
-            assert not use_cases.record_user(s, user(3, manager_id="m1", active=False))
+            assert not record_user(s, table, user(3, manager_id="m1", active=False))
         with factory() as s:
             row = s.execute(select(table)).mappings().one()
         assert (row["version"], row["manager_id"], row["active"], row["name"]) == (3, "m1", False, "Rex")

@@ -1,0 +1,36 @@
+"""A service's local copy of the gateway's user directory.
+
+The gateway publishes `user_created` / `user_changed` with the whole user in
+`data["user"]`; services that need to know users (owners, agents, the manager
+hierarchy, recipients) keep a table of this shape, named for what it means to them.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Boolean, Column, Integer, MetaData, String, Table
+from sqlalchemy.orm import Session
+
+from .replica import upsert_if_newer
+
+USER_EVENTS = ("user_created", "user_changed")
+FIELDS = ("id", "email", "name", "role", "manager_id", "active", "version")
+
+
+def directory_table(metadata: MetaData, name: str) -> Table:
+    return Table(
+        name,
+        metadata,
+        Column("id", String(64), primary_key=True),
+        Column("email", String(320), nullable=False),
+        Column("name", String(200), nullable=False),
+        Column("role", String(32), nullable=False),
+        Column("manager_id", String(64)),
+        Column("active", Boolean, nullable=False),
+        Column("version", Integer, nullable=False),
+    )
+
+
+def record_user(session: Session, table: Table, user: dict[str, Any]) -> bool:
+    """Keep the copy of one user current; an older version never wins."""
+    return upsert_if_newer(session, table, {field: user[field] for field in FIELDS})
