@@ -2,7 +2,7 @@
 
     class EventsService:
         name = "leads"
-        db = Database(Settings.from_env("leads").database_url)
+        db = Database()  # $LEADS_DATABASE_URL, read when the service starts
 
         @handles("gateway", "user_changed")
         def on_user_changed(self, event: Envelope):
@@ -10,36 +10,47 @@
 
 `handles` consumes from the same durable queue nameko's `event_handler` would
 (`evt-<source>-<type>--<service>.<method>`). A failing handler's message is
-acknowledged and re-queued through `<queue>.retry` (a TTL queue that dead-letters
-back) with an attempt count; after `TANDEM_MAX_ATTEMPTS` attempts (default 5) it is
-parked in `parked.<service>` with the error, and the messages behind it keep
-flowing. A message that is not a valid envelope is parked at once. See `parking.py`
-to list and replay parked messages.
+re-published to `<queue>.retry` with an attempt count and a per-message TTL of
+`TANDEM_RETRY_DELAY_MS` (default 1000), after which it dead-letters back to its queue;
+the original is acknowledged only once the broker confirmed the copy. After
+`TANDEM_MAX_ATTEMPTS` attempts (default 5) it is parked in `parked.<service>` with the
+error, and the messages behind it keep flowing. A message that is not a valid
+envelope (or cannot even be decoded) is parked at once. See `parking.py` to list and
+replay parked messages.
 
 `Database.apply_once` runs the effect and records the event id in
 `processed_events` in one transaction, so a redelivered event changes nothing.
 """
 from __future__ import annotations
 
+import inspect
 import logging
 import traceback
+from functools import partial
 from typing import Any, Callable
 
-from kombu import Connection, Exchange, Queue
-from nameko.events import EventHandler
+import eventlet
+from kombu import Connection, Queue
+from nameko.events import SERVICE_POOL, EventHandler
 from nameko.extensions import DependencyProvider
+from nameko.messaging import QueueConsumer
+from nameko.standalone.events import get_event_exchange
 from sqlalchemy.exc import IntegrityError
 
 from . import parking
-from .parking import ATTEMPTS_HEADER
 from .db import make_engine, session_factory
 from .envelope import Envelope, InvalidEnvelope
 from .outbox import record_processed
-from .settings import env_int
+from .parking import ATTEMPTS_HEADER
+from .settings import database_url, env_int
 
 log = logging.getLogger(__name__)
 
-
+# Headers the broker adds when it dead-letters; a republished copy must not carry them.
+_BROKER_HEADERS = ("x-death", "x-first-death-", "x-last-death-")
+# When re-routing a failed message fails (broker trouble), wait this long before
+# handing it back to its queue, so that a lasting problem does not spin.
+REQUEUE_PAUSE_S = 1.0
 
 
 def max_attempts() -> int:
@@ -56,65 +67,118 @@ def event_queue_name(source: str, event_type: str, service: str, method: str) ->
 
 
 def retry_queue(queue_name: str) -> Queue:
-    """Messages wait here for the retry delay, then dead-letter back to their queue."""
+    """Failed messages wait here, then dead-letter back to their queue.
+
+    The delay is a per-message TTL, not a queue argument: the queue's arguments never
+    change, so a new TANDEM_RETRY_DELAY_MS can never make its re-declaration fail.
+    """
     return Queue(
         f"{queue_name}.retry",
         durable=True,
-        queue_arguments={
-            "x-message-ttl": retry_delay_ms(),
-            "x-dead-letter-exchange": "",
-            "x-dead-letter-routing-key": queue_name,
-        },
+        queue_arguments={"x-dead-letter-exchange": "", "x-dead-letter-routing-key": queue_name},
     )
+
+
+def _attempts(message) -> int:
+    try:
+        return int(message.headers.get(ATTEMPTS_HEADER, 0))
+    except (TypeError, ValueError):
+        return 0
+
+
+class TandemQueueConsumer(QueueConsumer):
+    """nameko's queue consumer, but a message that cannot be decoded (not JSON under
+    `application/json`, a content type not accepted) is parked; kombu's ConsumerMixin
+    would only log it and acknowledge it: an event lost."""
+
+    def get_consumers(self, consumer_cls, channel):
+        consumers = super().get_consumers(consumer_cls, channel)
+        for provider, consumer in self._consumers.items():
+            consumer.on_decode_error = partial(self._on_decode_error, provider)
+        return consumers
+
+    def _on_decode_error(self, provider, message, exc) -> None:
+        self.container.spawn_managed_thread(
+            partial(provider.handle_undecodable, message, exc), identifier=f"{provider.queue.name}.undecodable"
+        )
 
 
 class TandemEventHandler(EventHandler):
     """nameko's reliable SERVICE_POOL event handler, with envelopes, retries and parking."""
 
+    queue_consumer = TandemQueueConsumer()
+
     def __init__(self, source_service: str, event_type: str, **kwargs: Any) -> None:
-        kwargs.setdefault("requeue_on_error", False)
+        if kwargs.get("handler_type", SERVICE_POOL) != SERVICE_POOL or not kwargs.get("reliable_delivery", True):
+            raise ValueError("handles() supports only reliable SERVICE_POOL handlers")
+        kwargs["requeue_on_error"] = False  # failures go through the retry queue instead
         super().__init__(source_service, event_type, **kwargs)
 
     def handle_message(self, body: Any, message) -> None:
         try:
             envelope = Envelope.from_dict(body)
         except InvalidEnvelope as exc:
-            self._park(message, f"invalid envelope: {exc}", attempts=0)
-            self.queue_consumer.ack_message(message)
+            self._park_and_ack(message, f"invalid envelope: {exc}")
             return
         super().handle_message(envelope, message)
 
+    def handle_undecodable(self, message, exc: Exception) -> None:
+        self._park_and_ack(message, f"invalid envelope: cannot decode: {exc!r}")
+
+    def _park_and_ack(self, message, error: str) -> None:
+        if self._reroute(message, lambda: self._park(message, error, attempts=0)):
+            self.queue_consumer.ack_message(message)
+
     def handle_result(self, message, worker_ctx, result=None, exc_info=None):
         if exc_info is not None:
-            attempts = int((message.headers or {}).get(ATTEMPTS_HEADER, 0)) + 1
-            error = "".join(traceback.format_exception(*exc_info))[-4000:]
+            attempts = _attempts(message) + 1
             if attempts >= max_attempts():
-                self._park(message, error, attempts)
+                error = "".join(traceback.format_exception(*exc_info))[-4000:]
+                reroute = partial(self._park, message, error, attempts)
             else:
-                log.warning("%s failed (attempt %d), retrying: %s", self.queue.name, attempts, exc_info[1])
-                self._republish(message, retry_queue(self.queue.name), {ATTEMPTS_HEADER: attempts})
+                log.warning("%s failed (attempt %d), retrying: %r", self.queue.name, attempts, exc_info[1])
+                reroute = partial(
+                    self._republish, message, retry_queue(self.queue.name), {ATTEMPTS_HEADER: attempts},
+                    expiration=retry_delay_ms() / 1000,
+                )
+            if not self._reroute(message, reroute):
+                return result, exc_info
         # Acknowledged only after the copy was confirmed: at least once, never lost.
         return super().handle_result(message, worker_ctx, result, exc_info)
+
+    def _reroute(self, message, publish: Callable[[], None]) -> bool:
+        """Publish a copy; if that fails, give the message back to its queue (False)."""
+        try:
+            publish()
+            return True
+        except Exception:
+            log.exception("%s: could not re-route a message; it goes back to the queue", self.queue.name)
+            eventlet.sleep(REQUEUE_PAUSE_S)
+            self.queue_consumer.requeue_message(message)
+            return False
 
     def _park(self, message, error: str, attempts: int) -> None:
         log.error("%s: parking message after %d attempt(s): %s", self.queue.name, attempts, error.splitlines()[-1:])
         headers = parking.parked_headers(self.queue.name, error, attempts)
         self._republish(message, parking.parked_queue(self.container.service_name), headers)
 
-    def _republish(self, message, queue: Queue, headers: dict[str, Any]) -> None:
+    def _republish(self, message, queue: Queue, headers: dict[str, Any], expiration: float | None = None) -> None:
+        kept = {k: v for k, v in message.headers.items() if not k.startswith(_BROKER_HEADERS)}
         amqp_uri = self.container.config["AMQP_URI"]
         with Connection(amqp_uri, transport_options={"confirm_publish": True}) as conn:
             conn.Producer().publish(
                 message.body,
                 exchange="",
                 routing_key=queue.name,
-                headers={**(message.headers or {}), **headers},
-                content_type=message.content_type,
-                content_encoding=message.content_encoding,
+                headers={**kept, **headers},
+                # A raw body keeps its bytes: "application/data" is never re-serialised.
+                content_type=message.content_type or "application/data",
+                content_encoding=message.content_encoding or "binary",
                 delivery_mode=2,
+                expiration=expiration,
                 declare=[queue],
                 retry=True,
-                retry_policy={"max_retries": 5},
+                retry_policy={"max_retries": 3},
             )
 
 
@@ -133,35 +197,41 @@ class _Store:
 
         Returns False (and changes nothing) when this consumer already applied it.
         """
+        claimed = False
         with self.session() as session:
             try:
                 with session.begin():
+                    # A concurrent duplicate waits here on the primary key until the
+                    # first commits, then fails: only one of them runs the effect.
                     record_processed(session, self.consumer, event.id)
+                    claimed = True
                     effect(session, *args)
-            except IntegrityError as exc:
-                if not _is_duplicate_processed(exc):
+            except IntegrityError:
+                if claimed:  # the effect's own error, not a duplicate
                     raise
                 log.info("%s: event %s already applied; skipped", self.consumer, event.id)
                 return False
         return True
 
 
-def _is_duplicate_processed(exc: IntegrityError) -> bool:
-    text = str(exc.orig).lower()
-    return "processed_events" in text or "processed_events_pkey" in text
-
-
 class Database(DependencyProvider):
-    """The service's own database, opened once per process."""
+    """The service's own database, opened once per process.
 
-    def __init__(self, url: str) -> None:
+    Without a URL, `<SERVICE>_DATABASE_URL` (see settings.py) is read when the
+    service starts, not when its class is defined.
+    """
+
+    def __init__(self, url: str | None = None) -> None:
         self.url = url
 
     def setup(self) -> None:
-        self.engine = make_engine(self.url)
+        self.engine = make_engine(self.url or database_url(self.container.service_name))
         self.factory = session_factory(self.engine)
 
     def stop(self) -> None:
+        self.engine.dispose()
+
+    def kill(self) -> None:  # a killed container must not leave its connections open
         self.engine.dispose()
 
     def get_dependency(self, worker_ctx) -> _Store:
@@ -169,25 +239,28 @@ class Database(DependencyProvider):
 
 
 def handler_queues(service_cls) -> list[Queue]:
-    """The durable queues that nameko will consume from for `service_cls`'s handlers."""
+    """The durable queues that nameko will consume from for `service_cls`'s handlers:
+    the same names, exchange and arguments as `nameko.events.EventHandler.setup`."""
     queues = []
-    for attr in vars(service_cls).values():
-        for entrypoint in getattr(attr, "nameko_entrypoints", ()):
+    for method_name, method in inspect.getmembers(service_cls, inspect.isfunction):
+        for entrypoint in getattr(method, "nameko_entrypoints", ()):
             if isinstance(entrypoint, TandemEventHandler):
                 source, event_type = entrypoint.source_service, entrypoint.event_type
-                exchange = Exchange(f"{source}.events", type="topic", durable=True, delivery_mode=2)
-                name = event_queue_name(source, event_type, service_cls.name, attr.__name__)
+                name = event_queue_name(source, event_type, service_cls.name, method_name)
+                exchange = get_event_exchange(source, {})
                 queues.append(Queue(name, exchange=exchange, routing_key=event_type, durable=True))
-    return queues
+    return sorted(queues, key=lambda q: q.name)
 
 
 def declare_queues(service_cls, amqp_uri: str) -> list[str]:
-    """Declare the handler queues before any process starts, so no event is unroutable
-    while the consumer is down or not yet started (run at set-up / deploy time)."""
+    """Declare the handler queues (and their retry and parked queues) before any
+    process starts, so no event is unroutable while the consumer is down or not yet
+    started (run at set-up / deploy time)."""
     queues = handler_queues(service_cls)
     with Connection(amqp_uri) as conn:
         channel = conn.channel()
         for queue in queues:
             queue(channel).declare()
+            retry_queue(queue.name)(channel).declare()
         parking.parked_queue(service_cls.name)(channel).declare()
     return [q.name for q in queues]

@@ -18,6 +18,7 @@ import sys
 from typing import Any
 
 import pika
+import pika.exceptions
 
 from .envelope import utcnow_rfc3339
 from .settings import amqp_uri
@@ -26,6 +27,7 @@ ORIGIN_HEADER = "x-tandem-original-queue"
 ERROR_HEADER = "x-tandem-error"
 PARKED_AT_HEADER = "x-tandem-parked-at"
 ATTEMPTS_HEADER = "x-tandem-attempts"
+_DROPPED_ON_REPLAY = ("x-tandem-", "x-death", "x-first-death-", "x-last-death-")
 
 
 def parked_queue_name(service: str) -> str:
@@ -88,7 +90,9 @@ def list_parked(service: str, uri: str) -> list[dict[str, Any]]:
 
 
 def replay_parked(service: str, uri: str, event_ids: set[str] | None = None) -> int:
-    """Send parked messages back to the queues they came from; return how many."""
+    """Send parked messages back to the queues they came from; return how many.
+
+    A message whose queue no longer exists stays parked (and is reported)."""
     connection = pika.BlockingConnection(pika.URLParameters(uri))
     replayed = 0
     try:
@@ -99,9 +103,18 @@ def replay_parked(service: str, uri: str, event_ids: set[str] | None = None) -> 
             info = _describe(properties, body)
             if event_ids is not None and info["event_id"] not in event_ids:
                 continue
-            headers = {k: v for k, v in (properties.headers or {}).items() if not k.startswith("x-tandem-")}
-            properties.headers = headers
-            channel.basic_publish("", info["queue"], body, properties, mandatory=True)
+            # A fresh start: no attempt count, error or dead-letter history.
+            properties.headers = {
+                k: v for k, v in (properties.headers or {}).items() if not k.startswith(_DROPPED_ON_REPLAY)
+            }
+            try:
+                if not info["queue"]:
+                    raise pika.exceptions.UnroutableError([])
+                channel.basic_publish("", info["queue"], body, properties, mandatory=True)
+            except pika.exceptions.UnroutableError:
+                print(f"not replayed: queue {info['queue']!r} of event {info['event_id']} does not exist",
+                      file=sys.stderr)
+                continue
             channel.basic_ack(method.delivery_tag)  # only after the broker confirmed the copy
             replayed += 1
     finally:

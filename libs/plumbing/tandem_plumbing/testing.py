@@ -106,9 +106,11 @@ def management_request(infra: Infra, method: str, path: str, body: dict | None =
 @pytest.fixture(scope="session")
 def make_vhost(tandem_infra: Infra, test_session_id: str) -> Iterator[Callable[[str], str]]:
     """Create a private vhost (removed at session end); returns its AMQP URI."""
-    created = []
+    created: dict[str, str] = {}
 
     def make(label: str) -> str:
+        if label in created:
+            return created[label]
         vhost = f"tandem-test-{test_session_id}-{label}"
         quoted = urllib.parse.quote(vhost, safe="")
         user = urllib.parse.urlsplit(tandem_infra.amqp_url).username
@@ -116,12 +118,12 @@ def make_vhost(tandem_infra: Infra, test_session_id: str) -> Iterator[Callable[[
         management_request(
             tandem_infra, "PUT", f"permissions/{quoted}/{user}", {"configure": ".*", "write": ".*", "read": ".*"}
         )
-        created.append(quoted)
-        return f"{tandem_infra.amqp_url}/{quoted}"
+        created[label] = f"{tandem_infra.amqp_url}/{quoted}"
+        return created[label]
 
     yield make
-    for quoted in created:
-        management_request(tandem_infra, "DELETE", f"vhosts/{quoted}")
+    for uri in created.values():
+        management_request(tandem_infra, "DELETE", f"vhosts/{uri.rsplit('/', 1)[1]}")
 
 
 @pytest.fixture(scope="session")

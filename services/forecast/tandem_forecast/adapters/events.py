@@ -2,14 +2,13 @@
 from tandem_plumbing import directory
 from tandem_plumbing.consumer import Database, handles
 from tandem_plumbing.envelope import Envelope
-from tandem_plumbing.settings import database_url
 
 from .models import users
 
 
 class ForecastEvents:
     name = "forecast"
-    db = Database(database_url("forecast"))
+    db = Database()  # $FORECAST_DATABASE_URL, read when the service starts
 
     @handles("gateway", "user_created")
     @handles("gateway", "user_changed")

@@ -2,14 +2,13 @@
 from tandem_plumbing import directory
 from tandem_plumbing.consumer import Database, handles
 from tandem_plumbing.envelope import Envelope
-from tandem_plumbing.settings import database_url
 
 from .models import recipients
 
 
 class NotifyEvents:
     name = "notify"
-    db = Database(database_url("notify"))
+    db = Database()  # $NOTIFY_DATABASE_URL, read when the service starts
 
     @handles("gateway", "user_created")
     @handles("gateway", "user_changed")

@@ -2,14 +2,13 @@
 from tandem_plumbing import directory
 from tandem_plumbing.consumer import Database, handles
 from tandem_plumbing.envelope import Envelope
-from tandem_plumbing.settings import database_url
 
 from .models import owners
 
 
 class SalesEvents:
     name = "sales"
-    db = Database(database_url("sales"))
+    db = Database()  # $SALES_DATABASE_URL, read when the service starts
 
     @handles("gateway", "user_created")
     @handles("gateway", "user_changed")
