@@ -36,7 +36,7 @@ def load(ref: str):
     return getattr(importlib.import_module(module), attr)
 
 
-def _logging(role: str, service: str) -> None:
+def configure_logging(service: str, role: str) -> None:
     level = os.environ.get("LOG_LEVEL", "INFO").upper()
     logging.basicConfig(level=level, format=f"%(asctime)s %(levelname)s {service}.{role} %(name)s: %(message)s")
     logging.getLogger("pika").setLevel(logging.WARNING)
@@ -55,18 +55,33 @@ def service_main(spec: ServiceSpec, argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog=f"tandem-{spec.name.replace('_', '-')}")
     parser.add_argument("role", choices=["setup", "migrate", "grpc", "events", "relay"])
     args = parser.parse_args(argv)
-    _logging(args.role, spec.name)
+    configure_logging(spec.name, args.role)
     if args.role == "events":
         return _run_events(spec)
-    return {"setup": _setup, "migrate": _migrate, "grpc": _run_grpc, "relay": _run_relay}[args.role](spec)
+    if args.role == "migrate":
+        return migrate(spec.name, spec.package)
+    if args.role == "relay":
+        return relay(spec.name)
+    return {"setup": _setup, "grpc": _run_grpc}[args.role](spec)
 
 
-def _migrate(spec: ServiceSpec) -> int:
+def migrate(service: str, package: str) -> int:
+    """alembic upgrade head of `service`'s database, from `package`/migrations."""
     from .migrations import upgrade
     from .settings import database_url
 
-    upgrade(files(spec.package) / "migrations", database_url(spec.name))
-    logging.getLogger(__name__).info("%s: database at head", spec.name)
+    upgrade(files(package) / "migrations", database_url(service))
+    logging.getLogger(__name__).info("%s: database at head", service)
+    return 0
+
+
+def relay(service: str) -> int:
+    """Publish `service`'s outbox until SIGTERM."""
+    from .db import make_engine
+    from .relay import run_relay
+    from .settings import amqp_uri, database_url, env_float
+
+    run_relay(make_engine(database_url(service)), service, amqp_uri(), env_float("OUTBOX_POLL_INTERVAL", 0.1))
     return 0
 
 
@@ -74,7 +89,7 @@ def _setup(spec: ServiceSpec) -> int:
     from .consumer import declare_queues
     from .settings import amqp_uri
 
-    _migrate(spec)
+    migrate(spec.name, spec.package)
     names = declare_queues(load(spec.events), amqp_uri())
     logging.getLogger(__name__).info("%s: declared %d consumer queue(s)", spec.name, len(names))
     return 0
@@ -95,15 +110,6 @@ def _run_grpc(spec: ServiceSpec) -> int:
         return [*register(server, engine), ops]
 
     serve(f"[::]:{grpc_port(spec.name)}", register_all)
-    return 0
-
-
-def _run_relay(spec: ServiceSpec) -> int:
-    from .db import make_engine
-    from .relay import run_relay
-    from .settings import amqp_uri, database_url, env_float
-
-    run_relay(make_engine(database_url(spec.name)), spec.name, amqp_uri(), env_float("OUTBOX_POLL_INTERVAL", 0.1))
     return 0
 
 

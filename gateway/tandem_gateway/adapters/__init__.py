@@ -1,0 +1,1 @@
+"""Where the gateway touches its database and the services behind it."""

@@ -1,0 +1,48 @@
+"""The gateway's own database: the user directory, idempotency keys, outbox and inbox."""
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+)
+from tandem_plumbing.outbox import add_plumbing_tables
+
+metadata = MetaData()
+outbox, processed_events = add_plumbing_tables(metadata)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("email", String(320), nullable=False, unique=True),  # stored normalised: stripped, lower-case
+    Column("name", String(200), nullable=False),
+    Column("role", String(32), nullable=False),
+    Column("manager_id", String(32), ForeignKey("users.id")),
+    Column("active", Boolean, nullable=False),
+    Column("password_hash", String(255), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("version", Integer, nullable=False),
+    Index("ix_users_manager_id", "manager_id"),
+    Index("ix_users_role", "role"),
+)
+
+# The first response to a create request, kept under the caller's Idempotency-Key.
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("caller_id", String(32), nullable=False),
+    Column("key", String(255), nullable=False),
+    Column("request_hash", String(64), nullable=False),
+    Column("status_code", Integer),  # NULL only inside the transaction that claimed the key
+    Column("response_body", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("caller_id", "key"),
+)

@@ -1,0 +1,36 @@
+"""The gateway's configuration, from the environment (see README.md)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from tandem_plumbing.settings import data_dir, database_url, env, env_float, env_int, grpc_addr
+
+from .identity.security import load_or_create_secret
+
+# The services behind the gateway, each reached over gRPC at grpc_addr(name).
+SERVICES = ("leads", "sales", "service_desk", "forecast", "notify")
+
+
+def jwt_secret() -> str:
+    """`JWT_SECRET`, else one generated once into $CRM_DATA_DIR/jwt-secret and shared
+    by every worker and restart."""
+    return env("JWT_SECRET") or load_or_create_secret(data_dir() / "jwt-secret")
+
+
+@dataclass(frozen=True)
+class GatewayConfig:
+    database_url: str
+    jwt_secret: str = field(repr=False)
+    token_ttl_seconds: int = 3600
+    service_addrs: dict[str, str] = field(default_factory=dict)
+    probe_timeout: float = 1.0  # per gRPC probe; probes run in parallel
+
+    @classmethod
+    def from_env(cls) -> "GatewayConfig":
+        return cls(
+            database_url=database_url("gateway"),
+            jwt_secret=jwt_secret(),
+            token_ttl_seconds=env_int("JWT_TTL_SECONDS", 3600),
+            service_addrs={name: grpc_addr(name) for name in SERVICES},
+            probe_timeout=env_float("GATEWAY_PROBE_TIMEOUT", 1.0),
+        )

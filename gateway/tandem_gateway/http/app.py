@@ -1,0 +1,49 @@
+"""The Flask app factory: wires configuration, database, hashing and tokens to the routes."""
+from __future__ import annotations
+
+import re
+import uuid
+
+from flask import Flask, g, request
+from tandem_plumbing.db import make_engine, session_factory
+
+from ..config import GatewayConfig
+from ..identity.security import Passwords, Tokens
+from . import identity_routes, ops_routes
+from .context import Gateway
+from .errors import register_error_handlers
+
+MAX_BODY_BYTES = 1024 * 1024
+REQUEST_ID_HEADER = "X-Request-ID"
+# A client's id is echoed only when it is short and harmless in logs and headers.
+_SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+
+
+def create_app(config: GatewayConfig | None = None, passwords: Passwords | None = None) -> Flask:
+    config = config or GatewayConfig.from_env()
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
+    app.json.sort_keys = False  # keep fields in the order the resource defines them
+    engine = make_engine(config.database_url)
+    app.extensions["tandem_gateway"] = Gateway(
+        config=config,
+        engine=engine,
+        sessions=session_factory(engine),
+        passwords=passwords or Passwords(),
+        tokens=Tokens(config.jwt_secret, config.token_ttl_seconds),
+    )
+
+    @app.before_request
+    def assign_request_id():
+        client_id = request.headers.get(REQUEST_ID_HEADER, "")
+        g.request_id = client_id if _SANE_REQUEST_ID.match(client_id) else uuid.uuid4().hex
+
+    @app.after_request
+    def send_request_id(response):
+        response.headers[REQUEST_ID_HEADER] = g.get("request_id") or uuid.uuid4().hex
+        return response
+
+    register_error_handlers(app)
+    app.register_blueprint(identity_routes.bp)
+    app.register_blueprint(ops_routes.bp)
+    return app

@@ -1,0 +1,24 @@
+"""What a request handler needs, built once per app (so once per gunicorn worker)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from ..config import GatewayConfig
+from ..identity.security import Passwords, Tokens
+
+
+@dataclass(frozen=True)
+class Gateway:
+    config: GatewayConfig
+    engine: Engine
+    sessions: sessionmaker[Session]
+    passwords: Passwords
+    tokens: Tokens
+
+
+def gateway() -> Gateway:
+    return current_app.extensions["tandem_gateway"]

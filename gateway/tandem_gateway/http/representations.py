@@ -1,0 +1,74 @@
+"""JSON in and out: request bodies, the user resource, ETags."""
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime, timezone
+from typing import Any
+
+from flask import jsonify, request
+
+from ..identity.domain import User
+from .errors import ApiError
+
+USERS_PATH = "/api/v1/users"
+
+
+def json_body() -> dict[str, Any]:
+    """The request's JSON object; anything else is a 400 `malformed_json`."""
+    raw = request.get_data(cache=True)  # over MAX_CONTENT_LENGTH raises 413 here
+    try:
+        body = json.loads(raw)
+    except ValueError as exc:
+        raise ApiError(400, "malformed_json", f"the body is not valid JSON: {exc}") from None
+    if not isinstance(body, dict):
+        raise ApiError(400, "malformed_json", "the body must be a JSON object")
+    return body
+
+
+def rfc3339(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def user_json(user: User) -> dict[str, Any]:
+    """The public user resource; the password hash never leaves."""
+    return {
+        "id": user.id,
+        "email": user.email,
+        "name": user.name,
+        "role": user.role,
+        "manager_id": user.manager_id,
+        "active": user.active,
+        "created_at": rfc3339(user.created_at),
+        "updated_at": rfc3339(user.updated_at),
+        "version": user.version,
+    }
+
+
+def etag(version: int) -> str:
+    return f'"{version}"'
+
+
+def user_response(body: dict[str, Any], status: int = 200):
+    response = jsonify(body)
+    response.status_code = status
+    response.headers["ETag"] = etag(body["version"])
+    if status == 201:
+        response.headers["Location"] = f"{USERS_PATH}/{body['id']}"
+    return response
+
+
+_ETAG = re.compile(r'^\s*(?:W/)?"(\d+)"\s*$')
+
+
+def expected_version() -> int | None:
+    """The version named by If-Match (None without one, or for `*`)."""
+    header = request.headers.get("If-Match")
+    if header is None or header.strip() == "*":
+        return None
+    match = _ETAG.match(header)
+    if match is None:
+        # Not an ETag we ever sent, so it cannot be the current one.
+        raise ApiError(412, "version_mismatch", "If-Match does not name a version of this record",
+                       {"if_match": header})
+    return int(match.group(1))

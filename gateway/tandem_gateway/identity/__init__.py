@@ -1,0 +1,1 @@
+"""Identity: users, roles, the manager hierarchy and tokens."""

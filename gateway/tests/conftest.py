@@ -1,0 +1,154 @@
+"""Fixtures: a migrated gateway database (PostgreSQL, and SQLite where a test asks for
+both), the Flask app on it, an admin and tokens. Real servers, no mocks."""
+from __future__ import annotations
+
+import socket
+from importlib.resources import files
+
+import pytest
+from argon2 import PasswordHasher, profiles
+from sqlalchemy import func, select
+from tandem_plumbing.db import transaction
+from tandem_plumbing.envelope import Envelope
+from tandem_plumbing.migrations import upgrade
+
+from tandem_gateway.adapters.models import outbox, users
+from tandem_gateway.config import SERVICES, GatewayConfig
+from tandem_gateway.http import create_app
+from tandem_gateway.identity import use_cases
+from tandem_gateway.identity.security import Passwords
+
+JWT_SECRET = "test-secret-that-is-long-enough-for-hs256!"
+ADMIN_EMAIL, ADMIN_PASSWORD = "admin@example.com", "admin-password-1"
+MIGRATIONS = files("tandem_gateway") / "migrations"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def free_port():
+    return _free_port
+
+
+@pytest.fixture(scope="session")
+def passwords() -> Passwords:
+    # The real argon2id with the cheapest parameters: tests hash hundreds of passwords.
+    return Passwords(PasswordHasher.from_parameters(profiles.CHEAPEST))
+
+
+@pytest.fixture(params=["postgresql", "sqlite"])
+def db_url(request, tmp_path) -> str:
+    """A fresh, migrated gateway database; the test runs once on each kind."""
+    if request.param == "postgresql":
+        url = request.getfixturevalue("make_database")("gateway")
+    else:
+        url = f"sqlite:///{tmp_path / 'gateway.db'}"
+    upgrade(MIGRATIONS, url)
+    return url
+
+
+@pytest.fixture
+def pg_url(make_database) -> str:
+    url = make_database("gateway")
+    upgrade(MIGRATIONS, url)
+    return url
+
+
+@pytest.fixture
+def config(db_url) -> GatewayConfig:
+    # Ports where nothing listens: no service behind the gateway answers.
+    addrs = {name: f"127.0.0.1:{_free_port()}" for name in SERVICES}
+    return GatewayConfig(database_url=db_url, jwt_secret=JWT_SECRET, service_addrs=addrs, probe_timeout=0.5)
+
+
+@pytest.fixture
+def app(config, passwords):
+    app = create_app(config, passwords)
+    yield app
+    app.extensions["tandem_gateway"].engine.dispose()
+
+
+@pytest.fixture
+def gw(app):
+    return app.extensions["tandem_gateway"]
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def admin_credentials() -> tuple[str, str]:
+    return ADMIN_EMAIL, ADMIN_PASSWORD
+
+
+@pytest.fixture
+def admin(gw):
+    with transaction(gw.sessions) as session:
+        return use_cases.ensure_admin(session, gw.passwords, ADMIN_EMAIL, ADMIN_PASSWORD)
+
+
+@pytest.fixture
+def login(client):
+    """Log in through the API; returns the Authorization header."""
+
+    def login(email: str, password: str) -> dict[str, str]:
+        response = client.post("/api/v1/auth/token", json={"email": email, "password": password})
+        assert response.status_code == 200, response.json
+        return {"Authorization": f"Bearer {response.json['access_token']}"}
+
+    return login
+
+
+@pytest.fixture
+def admin_auth(login, admin) -> dict[str, str]:
+    return login(ADMIN_EMAIL, ADMIN_PASSWORD)
+
+
+@pytest.fixture
+def make_user(client, admin_auth, login):
+    """Create a user through the API; returns (user json, auth headers for them)."""
+    counter = iter(range(1_000))
+
+    def make(role: str = "sales_rep", manager_id: str | None = None, **fields):
+        body = {
+            "email": f"user{next(counter)}@example.com",
+            "name": "Some One",
+            "password": "password-123",
+            "role": role,
+            "manager_id": manager_id,
+            **fields,
+        }
+        response = client.post("/api/v1/users", json=body, headers=admin_auth)
+        assert response.status_code == 201, response.json
+        return response.json, login(body["email"], body["password"])
+
+    return make
+
+
+@pytest.fixture
+def rows(gw):
+    """rows() -> (number of users, number of outbox events)."""
+
+    def rows() -> tuple[int, int]:
+        with gw.sessions() as session:
+            return tuple(session.execute(select(func.count()).select_from(t)).scalar_one() for t in (users, outbox))
+
+    return rows
+
+
+@pytest.fixture
+def events(gw):
+    """events() -> the envelopes in the outbox, oldest first."""
+
+    def events() -> list[Envelope]:
+        with gw.sessions() as session:
+            bodies = session.execute(select(outbox.c.body).order_by(outbox.c.seq)).scalars()
+            return [Envelope.from_dict(body) for body in bodies]
+
+    return events
