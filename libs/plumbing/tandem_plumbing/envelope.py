@@ -53,9 +53,12 @@ class Envelope:
             raise InvalidEnvelope(f"missing fields: {', '.join(missing)}")
         if not isinstance(body["data"], dict):
             raise InvalidEnvelope("data must be an object")
-        if not isinstance(body["schema_version"], int):
+        # bool is an int subclass: `true` is not a version.
+        if not isinstance(body["schema_version"], int) or isinstance(body["schema_version"], bool):
             raise InvalidEnvelope("schema_version must be an integer")
         for name in ("id", "type", "source", "time"):
             if not isinstance(body[name], str) or not body[name]:
                 raise InvalidEnvelope(f"{name} must be a non-empty string")
+        if body["correlation_id"] is not None and not isinstance(body["correlation_id"], str):
+            raise InvalidEnvelope("correlation_id must be a string or null")
         return cls(**{name: body[name] for name in _FIELDS})

@@ -10,7 +10,9 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from .settings import env_float
 
-UNAVAILABLE_CODES = (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED)
+# A server that is shutting down answers calls arriving at that moment with
+# CANCELLED, sometimes instead of UNAVAILABLE: from the caller's side it is down too.
+UNAVAILABLE_CODES = (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED, grpc.StatusCode.CANCELLED)
 
 
 def default_deadline() -> float:
@@ -24,7 +26,12 @@ class ServiceUnavailable(Exception):
         self.detail = detail
 
 
-class _DeadlineInterceptor(grpc.UnaryUnaryClientInterceptor, grpc.UnaryStreamClientInterceptor):
+class _DeadlineInterceptor(
+    grpc.UnaryUnaryClientInterceptor,
+    grpc.UnaryStreamClientInterceptor,
+    grpc.StreamUnaryClientInterceptor,
+    grpc.StreamStreamClientInterceptor,
+):
     """Give every call a deadline when the caller did not set one."""
 
     def __init__(self, seconds: float) -> None:
@@ -41,18 +48,25 @@ class _DeadlineInterceptor(grpc.UnaryUnaryClientInterceptor, grpc.UnaryStreamCli
     def intercept_unary_stream(self, continuation, client_call_details, request):
         return continuation(self._with_deadline(client_call_details), request)
 
+    def intercept_stream_unary(self, continuation, client_call_details, request_iterator):
+        return continuation(self._with_deadline(client_call_details), request_iterator)
 
-_channels: dict[str, grpc.Channel] = {}
+    def intercept_stream_stream(self, continuation, client_call_details, request_iterator):
+        return continuation(self._with_deadline(client_call_details), request_iterator)
+
+
+_channels: dict[tuple[str, float], grpc.Channel] = {}
 _lock = threading.Lock()
 
 
 def channel(addr: str, deadline: float | None = None) -> grpc.Channel:
-    """One shared channel per address (channels are thread-safe and reconnect)."""
+    """One shared channel per address and default deadline (channels are thread-safe and reconnect)."""
+    seconds = deadline or default_deadline()
     with _lock:
-        if addr not in _channels:
+        if (addr, seconds) not in _channels:
             raw = grpc.insecure_channel(addr)
-            _channels[addr] = grpc.intercept_channel(raw, _DeadlineInterceptor(deadline or default_deadline()))
-        return _channels[addr]
+            _channels[addr, seconds] = grpc.intercept_channel(raw, _DeadlineInterceptor(seconds))
+        return _channels[addr, seconds]
 
 
 def call(service: str, method, request: Any, *, timeout: float | None = None, metadata=()) -> Any:

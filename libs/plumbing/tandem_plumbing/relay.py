@@ -13,7 +13,9 @@ blocking the events behind it. Consumers declare their queues at set-up
 for events nobody listens to.
 
 Only one relay per service publishes at a time (order matters): on PostgreSQL it
-holds an advisory lock, on SQLite an exclusive file lock; a second one waits.
+holds an advisory lock, on SQLite an exclusive file lock; a second one waits. A
+relay whose database session (and with it the advisory lock) dies stops publishing
+until it holds the lock again.
 """
 from __future__ import annotations
 
@@ -24,7 +26,7 @@ import signal
 import threading
 from contextlib import contextmanager
 from datetime import datetime, timezone
-from typing import Iterator
+from typing import Callable, Iterator
 
 import pika
 import pika.exceptions
@@ -62,30 +64,44 @@ class OutboxRelay:
         self.stopping = threading.Event()
         self._connection: pika.BlockingConnection | None = None
         self._channel = None
+        self._backoff = 0.5
 
     # -- lifecycle -----------------------------------------------------------------
     def stop(self, *_args) -> None:
         self.stopping.set()
 
     def run_forever(self) -> None:
-        with self._leadership():
-            backoff = 0.5
-            while not self.stopping.is_set():
-                try:
-                    published = self.publish_pending()
-                    backoff = 0.5
-                    if not published:
-                        self._idle(self.poll_interval)
-                except _BROKER_ERRORS as exc:
-                    log.warning("relay %s: broker unavailable (%s); retrying in %.1fs", self.source, exc, backoff)
-                    self._disconnect()
-                    self.stopping.wait(backoff)
-                    backoff = min(backoff * 2, self.max_backoff)
-                except DBAPIError as exc:
-                    log.warning("relay %s: database error (%s); retrying in %.1fs", self.source, exc, backoff)
-                    self.stopping.wait(backoff)
-                    backoff = min(backoff * 2, self.max_backoff)
-            self._disconnect()
+        self._backoff = 0.5
+        while not self.stopping.is_set():
+            try:
+                with self._leadership() as check_leadership:
+                    while not self.stopping.is_set():
+                        check_leadership()
+                        self._publish_or_idle()
+            except DBAPIError as exc:
+                # Database down or restarted; on PostgreSQL the lock went with the session,
+                # so it is taken again before anything more is published.
+                log.warning("relay %s: database error (%r); retrying in %.1fs", self.source, exc, self._backoff)
+                self._pause()
+            except Exception:  # never die silently (e.g. as a thread of a service process)
+                log.exception("relay %s: unexpected error; retrying in %.1fs", self.source, self._backoff)
+                self._pause()
+        self._disconnect()
+
+    def _publish_or_idle(self) -> None:
+        try:
+            published = self.publish_pending()
+            self._backoff = 0.5
+            if not published:
+                self._idle(self.poll_interval)
+        except _BROKER_ERRORS as exc:
+            log.warning("relay %s: broker unavailable (%r); retrying in %.1fs", self.source, exc, self._backoff)
+            self._pause()
+
+    def _pause(self) -> None:
+        self._disconnect()
+        self.stopping.wait(self._backoff)
+        self._backoff = min(self._backoff * 2, self.max_backoff)
 
     # -- one pass --------------------------------------------------------------------
     def publish_pending(self) -> int:
@@ -172,21 +188,30 @@ class OutboxRelay:
 
     # -- one relay per service ------------------------------------------------------
     @contextmanager
-    def _leadership(self) -> Iterator[None]:
-        """Hold the service's relay lock while publishing; stand by while another holds it."""
+    def _leadership(self) -> Iterator[Callable[[], None]]:
+        """Hold the service's relay lock while publishing; stand by while another holds it.
+
+        Yields a check that raises DBAPIError once the lock may have been lost.
+        """
         backend = self.engine.url.get_backend_name()
         if backend == "postgresql":
             key = int.from_bytes(hashlib.sha1(f"outbox-relay:{self.source}".encode()).digest()[:8], "big", signed=True)
-            with self.engine.connect() as conn:  # closing the connection releases the lock
-                self._wait_for(lambda: conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar())
-                conn.commit()
-                yield
+            with self.engine.connect() as conn:
+                try:
+                    self._wait_for(lambda: _try_advisory_lock(conn, key))
+                    # The lock lives as long as this session: a dead session means another
+                    # relay may have taken over.
+                    yield lambda: (conn.exec_driver_sql("SELECT 1"), conn.commit())
+                finally:
+                    # Closing `conn` would only return it to the pool, still holding the
+                    # lock; discard the session for real.
+                    conn.invalidate()
         elif backend == "sqlite" and self.engine.url.database not in (None, "", ":memory:"):
             with open(f"{self.engine.url.database}.relay.lock", "w") as lock_file:
                 self._wait_for(lambda: _try_flock(lock_file))
-                yield
+                yield lambda: None  # a flock cannot be lost while the file stays open
         else:
-            yield
+            yield lambda: None
 
     def _wait_for(self, try_lock) -> None:
         if try_lock():
@@ -196,6 +221,12 @@ class OutboxRelay:
             if try_lock():
                 log.info("relay %s: took over", self.source)
                 return
+
+
+def _try_advisory_lock(conn, key: int) -> bool:
+    locked = conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar()
+    conn.commit()  # a session lock outlives the transaction; don't stand by "idle in transaction"
+    return bool(locked)
 
 
 def _try_flock(lock_file) -> bool:
