@@ -41,12 +41,18 @@ def make_engine(url: str, **kwargs) -> Engine:
             url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False}, **kwargs
         )
         event.listen(engine, "connect", _sqlite_pragmas)
-        # pysqlite's own transaction handling defers BEGIN; take it over so that
-        # a transaction that will write takes the lock up front (no upgrade deadlocks).
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)
+
+
+def _sqlite_begin(conn) -> None:
+    """pysqlite's own transaction handling defers BEGIN; take it over so that a
+    transaction that may write takes the lock up front (a deferred one can fail to
+    upgrade with "database is locked"). A connection marked
+    `execution_options(read_only=True)` reads a snapshot without blocking writers."""
+    conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get("read_only") else "BEGIN IMMEDIATE")
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:

@@ -59,12 +59,21 @@ _channels: dict[tuple[str, float], grpc.Channel] = {}
 _lock = threading.Lock()
 
 
+# gRPC's default reconnect backoff grows to 120 s: a service that was down for a while
+# would look unavailable long after it is back. Retry at most every 2 s instead.
+_RECONNECT = [
+    ("grpc.initial_reconnect_backoff_ms", 200),
+    ("grpc.min_reconnect_backoff_ms", 200),
+    ("grpc.max_reconnect_backoff_ms", 2000),
+]
+
+
 def channel(addr: str, deadline: float | None = None) -> grpc.Channel:
     """One shared channel per address and default deadline (channels are thread-safe and reconnect)."""
     seconds = deadline or default_deadline()
     with _lock:
         if (addr, seconds) not in _channels:
-            raw = grpc.insecure_channel(addr)
+            raw = grpc.insecure_channel(addr, options=_RECONNECT)
             _channels[addr, seconds] = grpc.intercept_channel(raw, _DeadlineInterceptor(seconds))
         return _channels[addr, seconds]
 

@@ -25,6 +25,7 @@ from sqlalchemy import (
     insert,
     select,
     table,
+    text,
 )
 from sqlalchemy.orm import Session
 
@@ -66,8 +67,22 @@ _outbox = table(
 )
 
 
+# Held from the first event a transaction records until it ends (PostgreSQL).
+OUTBOX_LOCK_KEY = 0x7A4D_0B0C
+
+
 def record_event(session: Session, envelope: Envelope) -> None:
-    """Stage an event in the caller's transaction; it is published after commit."""
+    """Stage an event in the caller's transaction; it is published after commit.
+
+    `seq` is taken at insert time, so two concurrent transactions could commit in the
+    other order and the relay would publish a later event first. On PostgreSQL the
+    transaction therefore takes a transaction-level lock first: event-writing
+    transactions commit one at a time, in `seq` order. Record events after the other
+    writes of a use case, so the lock is held only up to the commit. SQLite writers
+    are serialised already (BEGIN IMMEDIATE).
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": OUTBOX_LOCK_KEY})
     session.execute(
         insert(_outbox).values(
             event_id=envelope.id,

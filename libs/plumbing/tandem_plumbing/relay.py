@@ -52,7 +52,7 @@ class OutboxRelay:
         *,
         batch_size: int = 200,
         poll_interval: float = 0.1,
-        max_backoff: float = 10.0,
+        max_backoff: float = 3.0,
     ) -> None:
         self.engine = engine
         self.source = source
@@ -106,7 +106,7 @@ class OutboxRelay:
     # -- one pass --------------------------------------------------------------------
     def publish_pending(self) -> int:
         """Publish one batch of pending events; return how many rows were settled."""
-        with self.engine.connect() as conn:
+        with self.engine.connect().execution_options(read_only=True) as conn:
             rows = conn.execute(
                 select(_outbox.c.seq, _outbox.c.event_id, _outbox.c.event_type, _outbox.c.body)
                 .where(_outbox.c.status == PENDING)

@@ -201,3 +201,55 @@ def test_relay_takes_its_lock_again_when_the_lock_session_dies(make_database, so
         relay.stop()
         thread.join(10)
         engine.dispose()
+
+
+def test_events_are_published_in_commit_order_across_concurrent_transactions(outbox_db, source, amqp_uri, amqp):
+    """T1 records an event and stays open; T2 records one and tries to commit. T1's
+    lower seq must not be overtaken: T2 waits for T1, so the relay sees them in order."""
+    engine, _outbox = outbox_db
+    queue = amqp.bind_queue(amqp_uri, source)
+    factory = session_factory(engine)
+    first = Envelope(type="first", source=source, data={})
+    second = Envelope(type="second", source=source, data={})
+    relay = OutboxRelay(engine, source, amqp_uri)
+    t2_done = threading.Event()
+
+    def t2():
+        with transaction(factory) as session:
+            record_event(session, second)
+        t2_done.set()
+
+    try:
+        with transaction(factory) as session:
+            record_event(session, first)
+            thread = threading.Thread(target=t2)
+            thread.start()
+            assert not t2_done.wait(0.5), "a later event-writing transaction committed before the open one"
+            relay.publish_pending()  # whatever is committed so far: nothing
+        thread.join(10)
+        assert t2_done.is_set()
+        while relay.publish_pending():
+            pass
+    finally:
+        relay._disconnect()
+    assert [props.type for props, _ in amqp.drain(amqp_uri, queue)] == ["first", "second"]
+
+
+def test_relay_reads_do_not_block_sqlite_writers(tmp_path):
+    """The relay's poll reads a snapshot; a writer's BEGIN IMMEDIATE goes through meanwhile."""
+    from sqlalchemy import MetaData, text
+
+    from tandem_plumbing.db import make_engine
+    from tandem_plumbing.outbox import add_plumbing_tables
+
+    engine = make_engine(f"sqlite:///{tmp_path}/r.db")
+    add_plumbing_tables(metadata := MetaData())
+    metadata.create_all(engine)
+    writer = make_engine(f"sqlite:///{tmp_path}/r.db")
+    with engine.connect().execution_options(read_only=True) as reader:
+        reader.execute(text("SELECT count(*) FROM outbox")).scalar()  # snapshot open
+        started = time.monotonic()
+        commit_events(writer, "src", ["written_while_reading"])
+        assert time.monotonic() - started < 1.0, "the writer waited for the reader's lock"
+    engine.dispose()
+    writer.dispose()
