@@ -95,8 +95,40 @@ def system(request, make_vhost, make_database, tmp_path, free_port_factory):
         _stop(proc, log)
 
 
+def _descendants(pid: int) -> set[int]:
+    """Every live process below `pid` (honcho starts each child in a session of its own,
+    so a process group says nothing)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[0] != "Z":  # zombies are already gone
+            children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = set(), [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.add(child)
+            todo.append(child)
+    return found
+
+
+def _alive(pids: set[int]) -> set[int]:
+    alive = set()
+    for pid in pids:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if state != "Z":
+            alive.add(pid)
+    return alive
+
+
 def _stop(proc: subprocess.Popen, log: Path) -> None:
-    """Ctrl-C, as a user would: every process of the group must exit."""
+    """Ctrl-C, as a user would: every process that make run started must exit."""
+    started = _descendants(proc.pid)
     if proc.poll() is None:
         os.killpg(proc.pid, signal.SIGINT)
         try:
@@ -105,14 +137,13 @@ def _stop(proc: subprocess.Popen, log: Path) -> None:
             os.killpg(proc.pid, signal.SIGKILL)
             pytest.fail("make run did not stop within 40 s of Ctrl-C:\n" + log.read_text()[-3000:])
     deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            os.killpg(proc.pid, 0)
-        except ProcessLookupError:
-            return
+    while _alive(started) and time.monotonic() < deadline:
         time.sleep(0.2)
-    os.killpg(proc.pid, signal.SIGKILL)
-    pytest.fail("processes were left running after Ctrl-C")
+    left = _alive(started)
+    for pid in left:
+        os.kill(pid, signal.SIGKILL)
+    assert not left, f"processes left running after Ctrl-C: {left}"
+    assert len(started) >= 12, f"expected every process of the Procfile, saw {len(started)}"
 
 
 def _eventually(check, seconds=10.0):

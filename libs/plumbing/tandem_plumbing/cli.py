@@ -2,7 +2,7 @@
 
     tandem-<service> setup     # migrate its database and declare its consumer queues
     tandem-<service> migrate   # alembic upgrade head only
-    tandem-<service> grpc      # the gRPC server (plain threads)
+    tandem-<service> grpc      # the gRPC server (plain threads) [--with-relay: plus the relay]
     tandem-<service> events    # the nameko consumer (eventlet)
     tandem-<service> relay     # the outbox relay (pika)
 
@@ -54,7 +54,12 @@ def service_main(spec: ServiceSpec, argv: list[str] | None = None) -> int:
     quiet_eventlet_notice()
     parser = argparse.ArgumentParser(prog=f"tandem-{spec.name.replace('_', '-')}")
     parser.add_argument("role", choices=["setup", "migrate", "grpc", "events", "relay"])
+    parser.add_argument(
+        "--with-relay", action="store_true", help="grpc: also run the outbox relay, as a thread of this process"
+    )
     args = parser.parse_args(argv)
+    if args.with_relay and args.role != "grpc":
+        parser.error("--with-relay goes with the grpc role")
     configure_logging(spec.name, args.role)
     if args.role == "events":
         return _run_events(spec)
@@ -62,7 +67,9 @@ def service_main(spec: ServiceSpec, argv: list[str] | None = None) -> int:
         return migrate(spec.name, spec.package)
     if args.role == "relay":
         return relay(spec.name)
-    return {"setup": _setup, "grpc": _run_grpc}[args.role](spec)
+    if args.role == "grpc":
+        return _run_grpc(spec, args.with_relay)
+    return _setup(spec)
 
 
 def migrate(service: str, package: str) -> int:
@@ -95,11 +102,14 @@ def _setup(spec: ServiceSpec) -> int:
     return 0
 
 
-def _run_grpc(spec: ServiceSpec) -> int:
+def _run_grpc(spec: ServiceSpec, with_relay: bool) -> int:
+    import threading
+
     from .db import make_engine
     from .grpc_server import serve
     from .ops import add_ops
-    from .settings import database_url, grpc_port
+    from .relay import OutboxRelay
+    from .settings import amqp_uri, database_url, env_float, grpc_port
 
     engine = make_engine(database_url(spec.name))
     metadata = load(spec.models)
@@ -109,7 +119,19 @@ def _run_grpc(spec: ServiceSpec) -> int:
         ops = add_ops(server, spec.name, package_version(spec.distribution), engine, metadata)
         return [*register(server, engine), ops]
 
-    serve(f"[::]:{grpc_port(spec.name)}", register_all)
+    on_stop = None
+    if with_relay:
+        # One process fewer per service; with several replicas, one relay publishes
+        # and the others stand by (the relay's lock), so order still holds.
+        outbox_relay = OutboxRelay(engine, spec.name, amqp_uri(), poll_interval=env_float("OUTBOX_POLL_INTERVAL", 0.1))
+        thread = threading.Thread(target=outbox_relay.run_forever, name="outbox-relay", daemon=True)
+        thread.start()
+
+        def on_stop():
+            outbox_relay.stop()
+            thread.join(timeout=10)
+
+    serve(f"[::]:{grpc_port(spec.name)}", register_all, on_stop=on_stop)
     return 0
 
 

@@ -43,8 +43,14 @@ def build_server(
     return server, health_servicer
 
 
-def serve(bind: str, register: Callable[[grpc.Server], Iterable[str]], *, grace: float = 10.0) -> None:
-    """Serve until SIGTERM/SIGINT; then drain gracefully."""
+def serve(
+    bind: str,
+    register: Callable[[grpc.Server], Iterable[str]],
+    *,
+    grace: float = 10.0,
+    on_stop: Callable[[], None] | None = None,
+) -> None:
+    """Serve until SIGTERM/SIGINT; then drain gracefully, then call `on_stop`."""
     server, health_servicer = build_server(bind, register)
     stopped = threading.Event()
 
@@ -59,3 +65,5 @@ def serve(bind: str, register: Callable[[grpc.Server], Iterable[str]], *, grace:
     log.info("gRPC server listening on %s", bind)
     while not stopped.wait(1.0):
         pass
+    if on_stop is not None:
+        on_stop()
