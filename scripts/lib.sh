@@ -44,12 +44,12 @@ ensure_broker() {
   local host port
   read -r host port < <(amqp_host_port "$AMQP_URI")
   port_open "$host" "$port" && return 0
+  case "$host" in 127.*|localhost|::1) ;; *) die "no RabbitMQ answers at $host:$port (AMQP_URI)";; esac
   if ! command -v rabbitmq-server >/dev/null 2>&1; then
     die "no RabbitMQ answers at $host:$port and none is installed.
 Install and start one:   sudo apt-get install -y rabbitmq-server && sudo rabbitmq-server -detached
 or point AMQP_URI at a running broker (amqp://user:pass@host:5672/vhost)."
   fi
-  case "$host" in 127.*|localhost|::1) ;; *) die "no RabbitMQ answers at $host:$port (AMQP_URI)";; esac
   say "starting RabbitMQ (rabbitmq-server -detached)"
   rabbitmq-server -detached >/dev/null 2>&1 || sudo -n rabbitmq-server -detached >/dev/null 2>&1 || die "could not start rabbitmq-server"
   wait_port "$host" "$port" 60 || die "RabbitMQ did not open $host:$port within 60 s"
