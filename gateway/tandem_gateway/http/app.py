@@ -10,6 +10,7 @@ from tandem_plumbing.db import make_engine, session_factory
 from ..config import GatewayConfig
 from ..identity.security import Passwords, Tokens
 from . import identity_routes, ops_routes
+from .areas import AREAS
 from .context import Gateway
 from .errors import register_error_handlers
 
@@ -46,4 +47,6 @@ def create_app(config: GatewayConfig | None = None, passwords: Passwords | None 
     register_error_handlers(app)
     app.register_blueprint(identity_routes.bp)
     app.register_blueprint(ops_routes.bp)
+    for area in AREAS:
+        app.register_blueprint(area.bp)
     return app

@@ -6,6 +6,8 @@ import re
 from typing import Any
 
 from flask import Flask, g, jsonify
+from tandem_plumbing.grpc_client import ServiceUnavailable
+from tandem_plumbing.rpc import RpcFailure
 from werkzeug.exceptions import HTTPException
 
 from ..identity import domain
@@ -74,6 +76,16 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(domain.IdentityError)
     def identity_error(exc: domain.IdentityError):
         return api_error(_from_domain(exc))
+
+    @app.errorhandler(RpcFailure)
+    def service_failure(exc: RpcFailure):
+        # A service said no (validation, not found, conflict, a business rule, ...).
+        return error_response(exc.http_status, exc.code, exc.message, exc.details)
+
+    @app.errorhandler(ServiceUnavailable)
+    def service_unavailable(exc: ServiceUnavailable):
+        return error_response(503, "service_unavailable", f"the {exc.service} service is not answering; try again",
+                              {"service": exc.service}, {"Retry-After": "5"})
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

@@ -9,6 +9,8 @@ from typing import Any
 from ..identity import domain
 from .identity_routes import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from .idempotency import MAX_KEY_LENGTH
+from .areas import AREAS
+from .openapi_parts import ERROR_RESPONSES, error_response_spec, errors, json_body, ok, operation, ref
 
 _DESCRIPTION = f"""\
 Tandem's public REST API. JSON in and out.
@@ -33,55 +35,6 @@ Tandem's public REST API. JSON in and out.
 """
 
 
-def _ref(kind: str, name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/{kind}/{name}"}
-
-
-def _json(schema_name: str) -> dict[str, Any]:
-    return {"application/json": {"schema": _ref("schemas", schema_name)}}
-
-
-def _ok(description: str, schema_name: str, *, etag: bool = False, extra_headers: dict | None = None) -> dict:
-    headers = {"X-Request-ID": _ref("headers", "XRequestId")}
-    if etag:
-        headers["ETag"] = _ref("headers", "ETag")
-    headers.update(extra_headers or {})
-    return {"description": description, "headers": headers, "content": _json(schema_name)}
-
-
-def _errors(*statuses: int) -> dict[str, Any]:
-    return {str(status): _ref("responses", _ERROR_RESPONSES[status][0]) for status in (*statuses, 500)}
-
-
-def _operation(summary: str, tag: str, responses: dict, *, public: bool = False, **extra) -> dict[str, Any]:
-    operation = {"summary": summary, "tags": [tag], "responses": responses, **extra}
-    if public:
-        operation["security"] = []
-    return operation
-
-
-_ERROR_RESPONSES = {
-    400: ("BadRequest", "malformed_json, or validation_failed with details.fields naming each bad field"),
-    401: ("Unauthorized", "unauthenticated or invalid_token (invalid_credentials for the token route)"),
-    403: ("Forbidden", "forbidden: the caller's role may not do this"),
-    404: ("NotFound", "not_found"),
-    409: ("Conflict", "email_taken, with details.existing_id"),
-    412: ("PreconditionFailed", "version_mismatch: If-Match is stale; details.current_version"),
-    413: ("PayloadTooLarge", "request_entity_too_large: the body is larger than 1 MiB"),
-    422: ("Unprocessable", "a business rule said no: invalid_manager, has_direct_reports, last_admin, "
-                           "current_password_incorrect, idempotency_key_reused"),
-    500: ("InternalError", "internal_error: logged with the request id, no stack trace"),
-    503: ("Unavailable", "not_ready: details.unavailable names what does not answer"),
-}
-
-
-def _error_response(status: int, description: str) -> dict[str, Any]:
-    headers = {"X-Request-ID": _ref("headers", "XRequestId")}
-    if status == 401:
-        headers["WWW-Authenticate"] = {"description": 'Bearer realm="tandem"', "schema": {"type": "string"}}
-    return {"description": description, "headers": headers, "content": _json("Error")}
-
-
 def _user_schema() -> dict[str, Any]:
     return {
         "type": "object",
@@ -90,7 +43,7 @@ def _user_schema() -> dict[str, Any]:
             "id": {"type": "string", "description": "opaque"},
             "email": {"type": "string", "format": "email", "description": "stored stripped and lower-case"},
             "name": {"type": "string"},
-            "role": _ref("schemas", "Role"),
+            "role": ref("schemas", "Role"),
             "manager_id": {"type": ["string", "null"]},
             "active": {"type": "boolean"},
             "created_at": {"type": "string", "format": "date-time", "description": "RFC 3339 UTC (Z)"},
@@ -163,7 +116,7 @@ def _schemas() -> dict[str, Any]:
                 "email": {"type": "string", "format": "email", "maxLength": domain.MAX_EMAIL_LENGTH},
                 "name": {"type": "string", "minLength": 1, "maxLength": domain.MAX_NAME_LENGTH},
                 "password": _PASSWORD,
-                "role": _ref("schemas", "Role"),
+                "role": ref("schemas", "Role"),
                 "manager_id": {"type": ["string", "null"], "description": "an active admin or sales_manager"},
             },
         },
@@ -173,7 +126,7 @@ def _schemas() -> dict[str, Any]:
             "description": "Admins: any field. Others, on themselves: name, password (with current_password).",
             "properties": {
                 "name": {"type": "string", "minLength": 1, "maxLength": domain.MAX_NAME_LENGTH},
-                "role": _ref("schemas", "Role"),
+                "role": ref("schemas", "Role"),
                 "manager_id": {"type": ["string", "null"]},
                 "active": {"type": "boolean", "description": "false deactivates: tokens stop working at once"},
                 "password": _PASSWORD,
@@ -188,7 +141,7 @@ def _schemas() -> dict[str, Any]:
             "type": "object",
             "required": ["items", "next_page_token"],
             "properties": {
-                "items": {"type": "array", "items": _ref("schemas", "User")},
+                "items": {"type": "array", "items": ref("schemas", "User")},
                 "next_page_token": {"type": ["string", "null"]},
             },
         },
@@ -204,7 +157,7 @@ def _schemas() -> dict[str, Any]:
         "ServiceStatus": service_status,
         "SystemStatus": {
             "type": "object",
-            "properties": {"services": {"type": "object", "additionalProperties": _ref("schemas", "ServiceStatus")}},
+            "properties": {"services": {"type": "object", "additionalProperties": ref("schemas", "ServiceStatus")}},
         },
     }
 
@@ -232,26 +185,26 @@ def _parameters() -> dict[str, Any]:
         "PageSize": query("page_size", {"type": "integer", "minimum": 1, "default": DEFAULT_PAGE_SIZE},
                           f"larger than {MAX_PAGE_SIZE} gives {MAX_PAGE_SIZE}"),
         "PageToken": query("page_token", {"type": "string"}, "next_page_token of the previous page"),
-        "Role": query("role", _ref("schemas", "Role"), "only users with this role"),
+        "Role": query("role", ref("schemas", "Role"), "only users with this role"),
         "ManagerId": query("manager_id", {"type": "string"}, "only the direct reports of this user"),
         "Active": query("active", {"type": "string", "enum": ["true", "false"]}, "only (de)activated users"),
     }
 
 
 def _paths() -> dict[str, Any]:
-    user_id = _ref("parameters", "UserId")
+    user_id = ref("parameters", "UserId")
     return {
-        "/healthz": {"get": _operation("The process is alive", "ops", {"200": _ok("alive", "Health")}, public=True)},
+        "/healthz": {"get": operation("The process is alive", "ops", {"200": ok("alive", "Health")}, public=True)},
         "/readyz": {
-            "get": _operation(
+            "get": operation(
                 "The database and every service behind the gateway answer",
                 "ops",
-                {"200": _ok("ready", "Ready"), **_errors(503)},
+                {"200": ok("ready", "Ready"), **errors(503)},
                 public=True,
             )
         },
         "/docs": {
-            "get": _operation(
+            "get": operation(
                 "This document as a page",
                 "ops",
                 {"200": {"description": "HTML", "content": {"text/html": {"schema": {"type": "string"}}}}},
@@ -259,7 +212,7 @@ def _paths() -> dict[str, Any]:
             )
         },
         "/api/v1/openapi.json": {
-            "get": _operation(
+            "get": operation(
                 "This document",
                 "ops",
                 {"200": {"description": "OpenAPI 3.1",
@@ -268,59 +221,59 @@ def _paths() -> dict[str, Any]:
             )
         },
         "/api/v1/system/status": {
-            "get": _operation(
+            "get": operation(
                 "Version, schema revision and outbox backlog of the gateway and each service (admin)",
                 "ops",
-                {"200": _ok("one entry per service; one that does not answer is available: false", "SystemStatus"),
-                 **_errors(401, 403)},
+                {"200": ok("one entry per service; one that does not answer is available: false", "SystemStatus"),
+                 **errors(401, 403)},
             )
         },
         "/api/v1/auth/token": {
-            "post": _operation(
+            "post": operation(
                 "Exchange email and password for an access token",
                 "identity",
-                {"200": _ok("a bearer token", "Token"), **_errors(400, 401, 413)},
+                {"200": ok("a bearer token", "Token"), **errors(400, 401, 413)},
                 public=True,
                 description="Wrong password, unknown email and deactivated user get the same 401.",
-                requestBody={"required": True, "content": _json("TokenRequest")},
+                requestBody={"required": True, "content": json_body("TokenRequest")},
             )
         },
         "/api/v1/me": {
-            "get": _operation("The caller", "identity", {"200": _ok("the caller", "User", etag=True), **_errors(401)})
+            "get": operation("The caller", "identity", {"200": ok("the caller", "User", etag=True), **errors(401)})
         },
         "/api/v1/users": {
-            "get": _operation(
+            "get": operation(
                 "List users, ordered by email",
                 "identity",
-                {"200": _ok("a page of users", "UserList"), **_errors(400, 401)},
+                {"200": ok("a page of users", "UserList"), **errors(400, 401)},
                 parameters=[
-                    _ref("parameters", name) for name in ("PageSize", "PageToken", "Role", "ManagerId", "Active")
+                    ref("parameters", name) for name in ("PageSize", "PageToken", "Role", "ManagerId", "Active")
                 ],
             ),
-            "post": _operation(
+            "post": operation(
                 "Create a user (admin); emits user_created",
                 "identity",
                 {
-                    "201": _ok("created (or the first response, replayed)", "User", etag=True, extra_headers={
+                    "201": ok("created (or the first response, replayed)", "User", etag=True, extra_headers={
                         "Location": {"schema": {"type": "string"}},
                         "Idempotent-Replayed": {"description": "true on a replay", "schema": {"type": "string"}},
                     }),
-                    **_errors(400, 401, 403, 409, 413, 422),
+                    **errors(400, 401, 403, 409, 413, 422),
                 },
-                parameters=[_ref("parameters", "IdempotencyKey")],
-                requestBody={"required": True, "content": _json("UserCreate")},
+                parameters=[ref("parameters", "IdempotencyKey")],
+                requestBody={"required": True, "content": json_body("UserCreate")},
             ),
         },
         "/api/v1/users/{user_id}": {
             "parameters": [user_id],
-            "get": _operation("One user", "identity", {"200": _ok("the user", "User", etag=True), **_errors(401, 404)}),
-            "patch": _operation(
+            "get": operation("One user", "identity", {"200": ok("the user", "User", etag=True), **errors(401, 404)}),
+            "patch": operation(
                 "Change a user; emits user_changed when anything changed",
                 "identity",
-                {"200": _ok("the user after the change", "User", etag=True),
-                 **_errors(400, 401, 403, 404, 412, 413, 422)},
-                parameters=[_ref("parameters", "IfMatch")],
-                requestBody={"required": True, "content": _json("UserPatch")},
+                {"200": ok("the user after the change", "User", etag=True),
+                 **errors(400, 401, 403, 404, 412, 413, 422)},
+                parameters=[ref("parameters", "IfMatch")],
+                requestBody={"required": True, "content": json_body("UserPatch")},
             ),
         },
     }
@@ -328,23 +281,30 @@ def _paths() -> dict[str, Any]:
 
 @cache
 def document() -> dict[str, Any]:
+    tags = [{"name": "identity", "description": "users, roles, hierarchy, tokens"},
+            {"name": "ops", "description": "health and discovery"}]
+    paths, schemas = _paths(), _schemas()
+    for area in AREAS:
+        fragment = area.openapi_fragment()
+        tags += fragment["tags"]
+        paths.update(fragment["paths"])
+        schemas.update(fragment["schemas"])
     return {
         "openapi": "3.1.0",
         "info": {"title": "Tandem API", "version": package_version("tandem-gateway"), "description": _DESCRIPTION},
         "servers": [{"url": "/"}],
         "security": [{"bearerAuth": []}],
-        "tags": [{"name": "identity", "description": "users, roles, hierarchy, tokens"},
-                 {"name": "ops", "description": "health and discovery"}],
-        "paths": _paths(),
+        "tags": tags,
+        "paths": paths,
         "components": {
             "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
-            "schemas": _schemas(),
+            "schemas": schemas,
             "parameters": _parameters(),
             "headers": {
                 "XRequestId": {"description": "the request's id (the correlation id of its events)",
                                "schema": {"type": "string"}},
                 "ETag": {"description": 'the record\'s version, "<version>"', "schema": {"type": "string"}},
             },
-            "responses": {name: _error_response(status, text) for status, (name, text) in _ERROR_RESPONSES.items()},
+            "responses": {name: error_response_spec(status, text) for status, (name, text) in ERROR_RESPONSES.items()},
         },
     }

@@ -8,6 +8,7 @@ from typing import Any
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from .rpc import RpcFailure
 from .settings import env_float
 
 # A server that is shutting down answers calls arriving at that moment with
@@ -79,12 +80,16 @@ def channel(addr: str, deadline: float | None = None) -> grpc.Channel:
 
 
 def call(service: str, method, request: Any, *, timeout: float | None = None, metadata=()) -> Any:
-    """Call `method(request)`; UNAVAILABLE or a missed deadline -> ServiceUnavailable."""
+    """Call `method(request)`; UNAVAILABLE or a missed deadline -> ServiceUnavailable;
+    a failure the servicer raised (see rpc.py) -> the same RpcFailure."""
     try:
         return method(request, timeout=timeout or default_deadline(), metadata=metadata)
     except grpc.RpcError as exc:
         if exc.code() in UNAVAILABLE_CODES:
             raise ServiceUnavailable(service, exc.details() or exc.code().name) from None
+        failure = RpcFailure.from_rpc_error(exc)
+        if failure is not None:
+            raise failure from None
         raise
 
 
