@@ -5,154 +5,23 @@ on one PostgreSQL database per service. Each run has its own RabbitMQ vhost,
 data directory and ports.
 """
 import json
-import os
-import signal
-import subprocess
 import time
-from pathlib import Path
 
 import pytest
 import requests
-from sqlalchemy import text
-from tandem_plumbing.db import make_engine
+from e2e.harness import ADMIN, SERVICES, System, eventually, start_system
 
-
-ROOT = Path(__file__).resolve().parents[2]
-SERVICES = ("leads", "sales", "service_desk", "forecast", "notify")
-ADMIN = {"email": "admin@example.com", "password": "correct-horse-battery"}
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 
-class System:
-    def __init__(self, env: dict, log: Path):
-        self.env, self.log = env, log
-        self.url = f"http://127.0.0.1:{env['GATEWAY_PORT']}"
-        self.api = self.url + "/api/v1"
-
-    def db_url(self, service: str) -> str:
-        return self.env.get(f"{service.upper()}_DATABASE_URL") or f"sqlite:///{self.env['CRM_DATA_DIR']}/{service}.db"
-
-    def query(self, service: str, sql: str, **params):
-        engine = make_engine(self.db_url(service))
-        try:
-            with engine.connect() as conn:
-                return conn.execute(text(sql), params).mappings().all()
-        finally:
-            engine.dispose()
-
-    def login(self, email, password) -> dict:
-        r = requests.post(f"{self.api}/auth/token", json={"email": email, "password": password}, timeout=10)
-        assert r.status_code == 200, r.text
-        return {"Authorization": f"Bearer {r.json()['access_token']}"}
-
-
-def _wait_ready(system: System, proc: subprocess.Popen, seconds: float) -> dict:
-    deadline = time.monotonic() + seconds
-    last = None
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            break
-        try:
-            last = requests.get(system.url + "/readyz", timeout=3)
-            if last.status_code == 200:
-                return last.json()
-        except requests.RequestException as exc:
-            last = exc
-        time.sleep(0.5)
-    tail = system.log.read_text()[-6000:]
-    pytest.fail(f"system not ready after {seconds}s (last: {getattr(last, 'text', last)}); log tail:\n{tail}")
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
-def system(request, make_vhost, make_database, tmp_path, free_port_factory):
-    free_port = free_port_factory
-    env = {k: v for k, v in os.environ.items() if not k.endswith("_DATABASE_URL")}
-    env.update(
-        CRM_DATA_DIR=str(tmp_path / "data"),
-        AMQP_URI=make_vhost(f"e2e-{request.param}"),
-        GATEWAY_PORT=str(free_port()),
-        CRM_ADMIN_EMAIL=ADMIN["email"],
-        CRM_ADMIN_PASSWORD=ADMIN["password"],
-        GATEWAY_WORKERS="2",
-    )
-    for service in SERVICES:
-        env[f"{service.upper()}_GRPC_PORT"] = str(free_port())
+def system(request, make_vhost, make_database, tmp_path):
+    databases = {}
     if request.param == "postgresql":
-        for service in (*SERVICES, "gateway"):
-            env[f"{service.upper()}_DATABASE_URL"] = make_database(f"e2e_{service}")
-    log = tmp_path / "run.log"
-    started = time.monotonic()
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            ["bash", "scripts/run.sh"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-        )
-    sys_ = System(env, log)
-    try:
-        ready = _wait_ready(sys_, proc, 180)
-        print(f"\n[e2e:{request.param}] ready in {time.monotonic() - started:.1f}s: {ready}")
-        yield sys_
-    finally:
-        _stop(proc, log)
-
-
-def _descendants(pid: int) -> set[int]:
-    """Every live process below `pid` (honcho starts each child in a session of its own,
-    so a process group says nothing)."""
-    children: dict[int, list[int]] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if fields[0] != "Z":  # zombies are already gone
-            children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
-    found, todo = set(), [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.add(child)
-            todo.append(child)
-    return found
-
-
-def _alive(pids: set[int]) -> set[int]:
-    alive = set()
-    for pid in pids:
-        try:
-            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-        except OSError:
-            continue
-        if state != "Z":
-            alive.add(pid)
-    return alive
-
-
-def _stop(proc: subprocess.Popen, log: Path) -> None:
-    """Ctrl-C, as a user would: every process that make run started must exit."""
-    started = _descendants(proc.pid)
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGINT)
-        try:
-            proc.wait(timeout=40)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            pytest.fail("make run did not stop within 40 s of Ctrl-C:\n" + log.read_text()[-3000:])
-    deadline = time.monotonic() + 10
-    while _alive(started) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    left = _alive(started)
-    for pid in left:
-        os.kill(pid, signal.SIGKILL)
-    assert not left, f"processes left running after Ctrl-C: {left}"
-    assert len(started) >= 12, f"expected every process of the Procfile, saw {len(started)}"
-
-
-def _eventually(check, seconds=10.0):
-    deadline = time.monotonic() + seconds
-    while True:
-        result = check()
-        if result or time.monotonic() > deadline:
-            return result
-        time.sleep(0.1)
+        databases = {service: make_database(f"e2e_{service}") for service in (*SERVICES, "gateway")}
+    with start_system(tmp_path, make_vhost(f"e2e-{request.param}"), databases) as system:
+        print(f"\n[e2e:{request.param}] ready in {system.ready_seconds:.1f}s: {system.readiness}")
+        yield system
 
 
 def test_admin_builds_a_team_that_logs_in(system: System):
@@ -188,7 +57,7 @@ def test_admin_builds_a_team_that_logs_in(system: System):
     started = time.monotonic()
     tables = {"leads": "reps", "sales": "owners", "service_desk": "agents", "forecast": "users", "notify": "recipients"}
     for service, table in tables.items():
-        rows = _eventually(lambda: system.query(service, f"SELECT id, role, manager_id, active FROM {table} WHERE id = :id", id=rep["id"]))
+        rows = eventually(lambda: system.query(service, f"SELECT id, role, manager_id, active FROM {table} WHERE id = :id", id=rep["id"]))
         assert rows and rows[0]["manager_id"] == manager["id"] and rows[0]["role"] == "sales_rep", service
     print(f"[e2e] user directory replicated to 5 services in {time.monotonic() - started:.2f}s")
     assert len(system.query("forecast", "SELECT id FROM users")) == 4  # admin, manager, rep, agent
@@ -202,5 +71,5 @@ def test_admin_builds_a_team_that_logs_in(system: System):
     r = requests.patch(f"{system.api}/users/{rep['id']}", json={"active": False}, headers={**admin, "If-Match": current.headers["ETag"]}, timeout=5)
     assert r.status_code == 200, r.text
     assert requests.get(f"{system.api}/me", headers=rep_auth, timeout=5).status_code == 401
-    assert _eventually(lambda: system.query("leads", "SELECT active FROM reps WHERE id = :id AND active = :f", id=rep["id"], f=False))
+    assert eventually(lambda: system.query("leads", "SELECT active FROM reps WHERE id = :id AND active = :f", id=rep["id"], f=False))
     assert agent["role"] == "service_agent"
