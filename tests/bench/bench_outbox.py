@@ -32,12 +32,10 @@ import argparse
 import json
 import logging
 import os
-import shutil
 import signal
 import sqlite3
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import urllib.parse
@@ -48,13 +46,14 @@ import pika
 import pika.exceptions
 import psycopg
 from sqlalchemy import MetaData, text
-from sqlalchemy.engine import make_url
 
 from tandem_plumbing.db import make_engine, session_factory, transaction
 from tandem_plumbing.envelope import Envelope
 from tandem_plumbing.outbox import PENDING, PUBLISHED, add_plumbing_tables, record_event
 from tandem_plumbing.relay import OutboxRelay, run_relay
-from tandem_plumbing.testing import Infra, management_request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from common import Resources, local_infra, percentile, rate  # noqa: E402
 
 SOURCE = "benchsrc"
 EXCHANGE = f"{SOURCE}.events"
@@ -66,15 +65,6 @@ log = logging.getLogger("bench_outbox")
 
 
 # -- helpers ------------------------------------------------------------------------
-def local_infra() -> Infra:
-    """The servers `tandem_plumbing.testing` uses when no Docker engine answers."""
-    return Infra(
-        postgres_url=os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"),
-        amqp_url=os.environ.get("TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672").rstrip("/"),
-        management_url=os.environ.get("TEST_RABBIT_MANAGEMENT_URL", "http://guest:guest@127.0.0.1:15672").rstrip("/"),
-    )
-
-
 def event_data(i: int, **extra) -> dict:
     """A lead-sized payload; the envelope around it is ~400 bytes of JSON."""
     return {
@@ -91,18 +81,6 @@ def event_data(i: int, **extra) -> dict:
 
 def envelope_json(i: int) -> str:
     return Envelope(type=EVENT_TYPE, source=SOURCE, data=event_data(i)).to_json()
-
-
-def rate(count: int, seconds: float) -> float:
-    return count / seconds if seconds > 0 else float("inf")
-
-
-def percentile(sorted_values: list[float], p: float) -> float:
-    """Nearest-rank percentile of an already sorted list."""
-    if not sorted_values:
-        return float("nan")
-    rank = max(1, min(len(sorted_values), round(p / 100 * len(sorted_values) + 0.5)))
-    return sorted_values[rank - 1]
 
 
 def amqp_channel(uri: str):
@@ -148,57 +126,6 @@ def props(message_id: str) -> pika.BasicProperties:
 
 
 # -- private vhost and database -----------------------------------------------------
-class Resources:
-    """A private vhost, a temporary PostgreSQL database and a temp dir; all removed on close."""
-
-    def __init__(self, infra: Infra) -> None:
-        self.infra = infra
-        self.tag = uuid.uuid4().hex[:10]
-        self.vhost_quoted: str | None = None
-        self.pg_name: str | None = None
-        self.tmpdir = tempfile.mkdtemp(prefix="tandem-bench-")
-        admin = make_url(infra.postgres_url).set(drivername="postgresql")
-        self.admin_dsn = admin.render_as_string(hide_password=False)
-        self._admin = admin
-
-    def make_vhost(self) -> str:
-        vhost = f"tandem-bench-{self.tag}"
-        quoted = urllib.parse.quote(vhost, safe="")
-        user = urllib.parse.urlsplit(self.infra.amqp_url).username
-        management_request(self.infra, "PUT", f"vhosts/{quoted}")
-        self.vhost_quoted = quoted
-        management_request(
-            self.infra, "PUT", f"permissions/{quoted}/{user}", {"configure": ".*", "write": ".*", "read": ".*"}
-        )
-        return f"{self.infra.amqp_url}/{quoted}"
-
-    def make_database(self) -> tuple[str, str]:
-        """Returns (SQLAlchemy URL, plain libpq DSN) of a fresh database."""
-        name = f"tandem_bench_{self.tag}"
-        with psycopg.connect(self.admin_dsn, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-        self.pg_name = name
-        return (
-            self._admin.set(database=name, drivername="postgresql+psycopg").render_as_string(hide_password=False),
-            self._admin.set(database=name).render_as_string(hide_password=False),
-        )
-
-    def close(self) -> None:
-        if self.vhost_quoted:
-            try:
-                management_request(self.infra, "DELETE", f"vhosts/{self.vhost_quoted}")
-            except Exception as exc:  # report, keep cleaning
-                print(f"warning: could not delete vhost {self.vhost_quoted}: {exc}", file=sys.stderr)
-        if self.pg_name:
-            try:
-                with psycopg.connect(self.admin_dsn, autocommit=True) as conn:
-                    conn.execute(f'DROP DATABASE IF EXISTS "{self.pg_name}" WITH (FORCE)')
-            except Exception as exc:
-                print(f"warning: could not drop database {self.pg_name}: {exc}", file=sys.stderr)
-        shutil.rmtree(self.tmpdir, ignore_errors=True)
-
-
-# -- 1. raw pika ----------------------------------------------------------------------
 def bench_raw_pika(uri: str, n: int) -> float:
     bodies = [(uuid.uuid4().hex, envelope_json(i).encode()) for i in range(n)]
     purge_sink(uri)
