@@ -41,7 +41,8 @@ ERROR_RESPONSES = {
     412: ("PreconditionFailed", "version_mismatch: If-Match is stale; details.current_version"),
     413: ("PayloadTooLarge", "request_entity_too_large: the body is larger than 1 MiB"),
     422: ("Unprocessable", "a business rule said no: invalid_manager, has_direct_reports, last_admin, "
-                           "current_password_incorrect, idempotency_key_reused"),
+                           "current_password_incorrect, idempotency_key_reused, invalid_owner, "
+                           "invalid_status_change, case_has_no_contact, ..."),
     500: ("InternalError", "internal_error: logged with the request id, no stack trace"),
     503: ("Unavailable", "not_ready (details.unavailable names what does not answer), or "
                          "service_unavailable (details.service; Retry-After)"),

@@ -8,7 +8,7 @@ from typing import Any
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from .rpc import RpcFailure
+from .rpc import failure_from_rpc_error
 from .settings import env_float
 
 # A server that is shutting down answers calls arriving at that moment with
@@ -87,7 +87,7 @@ def call(service: str, method, request: Any, *, timeout: float | None = None, me
     except grpc.RpcError as exc:
         if exc.code() in UNAVAILABLE_CODES:
             raise ServiceUnavailable(service, exc.details() or exc.code().name) from None
-        failure = RpcFailure.from_rpc_error(exc)
+        failure = failure_from_rpc_error(exc)
         if failure is not None:
             raise failure from None
         raise

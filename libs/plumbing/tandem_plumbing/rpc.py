@@ -5,44 +5,37 @@ Caller: the gateway puts the authenticated user's id and role, and the REST requ
 id, in the call's metadata (`caller_metadata`); a servicer reads them with
 `caller_from(context)` and enforces record-level access itself.
 
-Failures: a use case raises `RpcFailure(kind, code, message, details)`; the servicer
-method, wrapped in `@rpc_method`, aborts with the matching gRPC status and the failure
-as JSON in the trailing metadata; `grpc_client.call` raises the same `RpcFailure` on
-the calling side, which the gateway maps to its HTTP status.
+Failures: a use case raises `failures.Failure(kind, code, message, details)` (known
+here as `RpcFailure`); the servicer method, wrapped in `@rpc_method`, aborts with the
+matching gRPC status and the failure as JSON in the trailing metadata; `grpc_client.call`
+raises the same failure on the calling side, which the gateway maps to its HTTP status.
 """
 from __future__ import annotations
 
 import functools
-import json
 import logging
-from dataclasses import dataclass, field
-from typing import Any
 
 import grpc
+
+from .failures import Caller
+from .failures import Failure as RpcFailure  # the name servicers and the gateway know it by
 
 log = logging.getLogger(__name__)
 
 USER_ID_KEY, ROLE_KEY, REQUEST_ID_KEY = "x-tandem-user-id", "x-tandem-user-role", "x-request-id"
 ERROR_KEY = "x-tandem-error"
 
-# kind -> (gRPC status, HTTP status)
+# failure kind -> gRPC status (failures.KIND_HTTP gives the HTTP one)
 KINDS = {
-    "invalid": (grpc.StatusCode.INVALID_ARGUMENT, 400),  # details.fields names each bad field
-    "unauthenticated": (grpc.StatusCode.UNAUTHENTICATED, 401),
-    "forbidden": (grpc.StatusCode.PERMISSION_DENIED, 403),
-    "not_found": (grpc.StatusCode.NOT_FOUND, 404),
-    "conflict": (grpc.StatusCode.ALREADY_EXISTS, 409),
-    "stale": (grpc.StatusCode.ABORTED, 412),  # the expected version is not the current one
-    "rule": (grpc.StatusCode.FAILED_PRECONDITION, 422),  # a business rule said no
+    "invalid": grpc.StatusCode.INVALID_ARGUMENT,
+    "unauthenticated": grpc.StatusCode.UNAUTHENTICATED,
+    "forbidden": grpc.StatusCode.PERMISSION_DENIED,
+    "not_found": grpc.StatusCode.NOT_FOUND,
+    "conflict": grpc.StatusCode.ALREADY_EXISTS,
+    "stale": grpc.StatusCode.ABORTED,
+    "rule": grpc.StatusCode.FAILED_PRECONDITION,
 }
-_KIND_OF_STATUS = {status: kind for kind, (status, _http) in KINDS.items()}
-
-
-@dataclass(frozen=True)
-class Caller:
-    user_id: str
-    role: str
-    request_id: str = ""
+_KIND_OF_STATUS = {status: kind for kind, status in KINDS.items()}
 
 
 def caller_metadata(caller: Caller) -> tuple[tuple[str, str], ...]:
@@ -58,39 +51,17 @@ def caller_from(context: grpc.ServicerContext) -> Caller:
     return Caller(user_id=user_id, role=role, request_id=metadata.get(REQUEST_ID_KEY, ""))
 
 
-@dataclass
-class RpcFailure(Exception):
-    kind: str  # a key of KINDS
-    code: str  # snake_case, e.g. "duplicate_lead"
-    message: str
-    details: dict[str, Any] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        if self.kind not in KINDS:
-            raise ValueError(f"unknown failure kind {self.kind!r}")
-        super().__init__(self.message)
-
-    @property
-    def http_status(self) -> int:
-        return KINDS[self.kind][1]
-
-    def to_json(self) -> str:
-        return json.dumps({"kind": self.kind, "code": self.code, "message": self.message, "details": self.details})
-
-    @classmethod
-    def from_rpc_error(cls, exc: grpc.RpcError) -> "RpcFailure | None":
-        """The failure a servicer raised, or None when the error is not one of ours."""
-        kind = _KIND_OF_STATUS.get(exc.code())
-        if kind is None:
-            return None
-        for key, value in exc.trailing_metadata() or ():
-            if key == ERROR_KEY:
-                try:
-                    body = json.loads(value)
-                    return cls(body["kind"], body["code"], body["message"], body.get("details") or {})
-                except (ValueError, KeyError, TypeError):
-                    break
-        return cls(kind, kind, exc.details() or kind)
+def failure_from_rpc_error(exc: grpc.RpcError) -> RpcFailure | None:
+    """The failure a servicer raised, or None when the error is not one of ours."""
+    kind = _KIND_OF_STATUS.get(exc.code())
+    if kind is None:
+        return None
+    for key, value in exc.trailing_metadata() or ():
+        if key == ERROR_KEY:
+            failure = RpcFailure.from_json(value)
+            if failure is not None:
+                return failure
+    return RpcFailure(kind, kind, exc.details() or kind)
 
 
 def rpc_method(method):
@@ -103,7 +74,7 @@ def rpc_method(method):
             return method(self, request, context)
         except RpcFailure as failure:
             context.set_trailing_metadata(((ERROR_KEY, failure.to_json()),))
-            context.abort(KINDS[failure.kind][0], failure.message)
+            context.abort(KINDS[failure.kind], failure.message)
         except Exception:
             log.exception("%s failed", method.__qualname__)
             context.abort(grpc.StatusCode.INTERNAL, "internal error (logged)")

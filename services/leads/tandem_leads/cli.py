@@ -7,6 +7,7 @@ SPEC = ServiceSpec(
     distribution="tandem-leads",
     models="tandem_leads.adapters.models:metadata",
     events="tandem_leads.adapters.events:LeadsEvents",
+    grpc="tandem_leads.adapters.grpc_server:register",
 )
 
 

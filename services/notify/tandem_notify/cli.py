@@ -7,6 +7,7 @@ SPEC = ServiceSpec(
     distribution="tandem-notify",
     models="tandem_notify.adapters.models:metadata",
     events="tandem_notify.adapters.events:NotifyEvents",
+    grpc="tandem_notify.adapters.grpc_server:register",
 )
 
 

@@ -7,6 +7,7 @@ SPEC = ServiceSpec(
     distribution="tandem-service-desk",
     models="tandem_service_desk.adapters.models:metadata",
     events="tandem_service_desk.adapters.events:ServiceDeskEvents",
+    grpc="tandem_service_desk.adapters.grpc_server:register",
 )
 
 

@@ -1,9 +1,29 @@
-"""The service_desk service's nameko consumer: thin handlers that call use cases."""
+"""The service_desk service's nameko process: thin handlers that call use cases, and
+the SLA check on a timer.
+
+`SLA_CHECK_SECONDS` (default 30) is read when this module is imported: the timer's
+interval is fixed when the service class is defined."""
+from datetime import datetime, timezone
+
+from nameko.timer import timer
 from tandem_plumbing import directory
 from tandem_plumbing.consumer import Database, handles
+from tandem_plumbing.db import transaction
 from tandem_plumbing.envelope import Envelope
+from tandem_plumbing.settings import env_float
 
+from .. import use_cases
 from .models import agents
+
+SLA_CHECK_SECONDS = env_float("SLA_CHECK_SECONDS", 30.0)
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _follow_lead(session, event: Envelope) -> None:
+    use_cases.follow_lead(session, event.data["lead"], now=utcnow(), correlation_id=event.correlation_id)
 
 
 class ServiceDeskEvents:
@@ -14,3 +34,16 @@ class ServiceDeskEvents:
     @handles("gateway", "user_changed")
     def on_user_changed(self, event: Envelope) -> None:
         self.db.apply_once(event, directory.record_user, agents, event.data["user"])
+
+    # Every leads event carries the whole lead: the referral follows the newest snapshot.
+    @handles("leads", "lead_referral_attached")
+    @handles("leads", "lead_assigned")
+    @handles("leads", "lead_status_changed")
+    def on_lead_changed(self, event: Envelope) -> None:
+        self.db.apply_once(event, _follow_lead, event)
+
+    @timer(interval=SLA_CHECK_SECONDS)
+    def check_slas(self) -> None:
+        """Escalate overdue cases; idempotent, so several events processes may run it."""
+        with transaction(self.db.session) as session:
+            use_cases.escalate_overdue_cases(session, now=utcnow())

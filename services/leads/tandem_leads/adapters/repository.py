@@ -1,0 +1,249 @@
+"""The SQL behind the use cases: leads with their referrals, history, settings,
+round-robin pointers and the directory copy. Plain functions over a session."""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from typing import Any, Iterable, Mapping
+
+from sqlalchemy import and_, func, insert, or_, select, text, update
+from sqlalchemy.orm import Session
+
+from ..domain.assignment import Rep
+from ..domain.leads import CLOSED_STATUSES, Lead, Money, Referral, ScoreFactor
+from .models import lead_history, lead_referrals, lead_settings, leads, reps, round_robin
+
+# Held by every transaction that may assign or deduplicate, until it ends (PostgreSQL;
+# SQLite transactions are serialised already by BEGIN IMMEDIATE).
+ASSIGNMENT_LOCK_KEY = 0x1EAD_A551
+
+
+def lock_assignment(session: Session) -> None:
+    """Serialise assignment and deduplication: two leads arriving at once must not both
+    see the same round-robin pointer or open-lead counts, nor both miss each other as
+    duplicates. Taken first in a transaction (before any lead row) so that it cannot
+    deadlock with row locks."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ASSIGNMENT_LOCK_KEY})
+
+
+def utc(moment: datetime) -> datetime:
+    """SQLite gives back naive datetimes; they were written in UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+# -- leads ---------------------------------------------------------------------------------
+def _referral(row: Mapping[str, Any]) -> Referral:
+    details = json.loads(row["details"])
+    value = details.get("estimated_value")
+    return Referral(
+        referral_id=row["referral_id"],
+        case_id=row["case_id"],
+        case_number=details.get("case_number"),
+        agent_id=row["agent_id"],
+        kind=details["kind"],
+        product_interest=details["product_interest"],
+        notes=details.get("notes"),
+        estimated_value=Money(**value) if value else None,
+        case_subject=details.get("case_subject"),
+        attached_at=utc(row["attached_at"]),
+    )
+
+
+def _lead(row: Mapping[str, Any], referrals: Iterable[Referral]) -> Lead:
+    values = {name: row[name] for name in Lead.__dataclass_fields__ if name in row and name != "score_factors"}
+    values["score_factors"] = tuple(ScoreFactor(**f) for f in json.loads(row["score_factors"]))
+    values["created_at"], values["updated_at"] = utc(row["created_at"]), utc(row["updated_at"])
+    return Lead(**values, referrals=tuple(referrals))
+
+
+def _with_referrals(session: Session, rows: list[Mapping[str, Any]]) -> list[Lead]:
+    ids = [row["id"] for row in rows]
+    found: dict[str, list[Referral]] = {lead_id: [] for lead_id in ids}
+    if ids:
+        query = (select(lead_referrals).where(lead_referrals.c.lead_id.in_(ids))
+                 .order_by(lead_referrals.c.attached_at, lead_referrals.c.referral_id))
+        for row in session.execute(query).mappings():
+            found[row["lead_id"]].append(_referral(row))
+    return [_lead(row, found[row["id"]]) for row in rows]
+
+
+def get_lead(session: Session, lead_id: str, *, for_update: bool = False) -> Lead | None:
+    query = select(leads).where(leads.c.id == lead_id)
+    if for_update:
+        query = query.with_for_update()
+    row = session.execute(query).mappings().one_or_none()
+    return _with_referrals(session, [row])[0] if row else None
+
+
+def _row_values(lead: Lead, email_key: str | None, name_key: str | None) -> dict[str, Any]:
+    values = {name: getattr(lead, name) for name in Lead.__dataclass_fields__ if name != "referrals"}
+    values["score_factors"] = json.dumps([vars(f) for f in lead.score_factors])
+    return {**values, "email_key": email_key, "name_key": name_key}
+
+
+def insert_lead(session: Session, lead: Lead, email_key: str | None, name_key: str | None) -> None:
+    session.execute(insert(leads).values(**_row_values(lead, email_key, name_key)))
+
+
+def save_lead(session: Session, lead: Lead, email_key: str | None, name_key: str | None) -> None:
+    values = _row_values(lead, email_key, name_key)
+    session.execute(update(leads).where(leads.c.id == lead.id).values(**values))
+
+
+def find_open_duplicate(session: Session, email_key: str | None, name_key: str | None) -> Lead | None:
+    """The oldest open lead with this email, else the oldest with this name at this company."""
+    for column, key in ((leads.c.email_key, email_key), (leads.c.name_key, name_key)):
+        if key is None:
+            continue
+        row = session.execute(
+            select(leads).where(column == key, leads.c.status.not_in(CLOSED_STATUSES))
+            .order_by(leads.c.created_at, leads.c.id).limit(1).with_for_update()
+        ).mappings().one_or_none()
+        if row is not None:
+            return _with_referrals(session, [row])[0]
+    return None
+
+
+def page_leads(
+    session: Session,
+    *,
+    visible: set[str] | None,
+    limit: int,
+    after: tuple[datetime, str] | None = None,
+    status: str | None = None,
+    owner_id: str | None = None,
+    unassigned: bool = False,
+    source: str | None = None,
+    q: str | None = None,
+) -> list[Lead]:
+    """Newest first; `visible` None means every owner (and the unassigned)."""
+    query = select(leads)
+    if visible is not None:
+        query = query.where(leads.c.owner_id.in_(sorted(visible)))
+    if status:
+        query = query.where(leads.c.status == status)
+    if owner_id:
+        query = query.where(leads.c.owner_id == owner_id)
+    if unassigned:
+        query = query.where(leads.c.owner_id.is_(None))
+    if source:
+        query = query.where(leads.c.source == source)
+    if q:
+        needle = q.casefold()
+        full_name = func.lower(leads.c.first_name + " " + leads.c.last_name)
+        query = query.where(or_(*(
+            column.contains(needle, autoescape=True)
+            for column in (full_name, func.lower(leads.c.email), func.lower(leads.c.company))
+        )))
+    if after is not None:
+        created_at, lead_id = after
+        query = query.where(or_(leads.c.created_at < created_at,
+                                and_(leads.c.created_at == created_at, leads.c.id < lead_id)))
+    query = query.order_by(leads.c.created_at.desc(), leads.c.id.desc()).limit(limit)
+    return _with_referrals(session, list(session.execute(query).mappings()))
+
+
+def open_leads(session: Session, owner_id: str | None = None) -> list[Lead]:
+    """Open leads, oldest first (all of them, or one owner's)."""
+    query = select(leads).where(leads.c.status.not_in(CLOSED_STATUSES))
+    if owner_id is not None:
+        query = query.where(leads.c.owner_id == owner_id)
+    rows = session.execute(query.order_by(leads.c.created_at, leads.c.id).with_for_update()).mappings().all()
+    return _with_referrals(session, list(rows))
+
+
+def open_lead_counts(session: Session, owner_ids: Iterable[str]) -> dict[str, int]:
+    owner_ids = sorted(set(owner_ids))
+    if not owner_ids:
+        return {}
+    query = (select(leads.c.owner_id, func.count()).where(leads.c.owner_id.in_(owner_ids),
+                                                          leads.c.status.not_in(CLOSED_STATUSES))
+             .group_by(leads.c.owner_id))
+    return dict(session.execute(query).all())
+
+
+# -- referrals -----------------------------------------------------------------------------
+def lead_of_referral(session: Session, referral_id: str) -> str | None:
+    return session.execute(
+        select(lead_referrals.c.lead_id).where(lead_referrals.c.referral_id == referral_id)
+    ).scalar_one_or_none()
+
+
+def attach_referral(session: Session, lead_id: str, referral: Referral) -> None:
+    details = {
+        "case_number": referral.case_number,
+        "kind": referral.kind,
+        "product_interest": referral.product_interest,
+        "notes": referral.notes,
+        "estimated_value": vars(referral.estimated_value) if referral.estimated_value else None,
+        "case_subject": referral.case_subject,
+    }
+    session.execute(insert(lead_referrals).values(
+        referral_id=referral.referral_id, lead_id=lead_id, case_id=referral.case_id, agent_id=referral.agent_id,
+        details=json.dumps(details), attached_at=referral.attached_at,
+    ))
+
+
+# -- history -------------------------------------------------------------------------------
+def add_history(
+    session: Session,
+    lead_id: str,
+    action: str,
+    *,
+    at: datetime,
+    actor_id: str | None,
+    changes: Mapping[str, tuple[Any, Any]] | None = None,
+    note: str | None = None,
+    correlation_id: str | None = None,
+) -> None:
+    session.execute(insert(lead_history).values(
+        lead_id=lead_id, at=at, actor_id=actor_id, action=action,
+        changes=json.dumps({name: {"from": old, "to": new} for name, (old, new) in (changes or {}).items()}),
+        note=note, correlation_id=correlation_id,
+    ))
+
+
+def history_page(session: Session, lead_id: str, *, limit: int, after_seq: int = 0) -> list[dict[str, Any]]:
+    query = (select(lead_history).where(lead_history.c.lead_id == lead_id, lead_history.c.seq > after_seq)
+             .order_by(lead_history.c.seq).limit(limit))
+    return [{**row, "at": utc(row["at"]), "changes": json.loads(row["changes"])}
+            for row in session.execute(query).mappings()]
+
+
+# -- settings and pointers -----------------------------------------------------------------
+def load_setting(session: Session, name: str) -> dict[str, Any] | None:
+    row = session.execute(select(lead_settings).where(lead_settings.c.name == name)).mappings().one_or_none()
+    if row is None:
+        return None
+    return {**row, "document": json.loads(row["document"]), "updated_at": utc(row["updated_at"])}
+
+
+def save_setting(session: Session, name: str, document: Any, *, version: int, at: datetime, by: str) -> None:
+    values = {"document": json.dumps(document), "version": version, "updated_at": at, "updated_by": by}
+    if version == 1:
+        session.execute(insert(lead_settings).values(name=name, **values))
+    else:
+        session.execute(update(lead_settings).where(lead_settings.c.name == name).values(**values))
+
+
+def last_given(session: Session, target: str) -> str | None:
+    return session.execute(
+        select(round_robin.c.last_user_id).where(round_robin.c.target == target)
+    ).scalar_one_or_none()
+
+
+def set_last_given(session: Session, target: str, user_id: str) -> None:
+    done = session.execute(update(round_robin).where(round_robin.c.target == target).values(last_user_id=user_id))
+    if done.rowcount == 0:
+        session.execute(insert(round_robin).values(target=target, last_user_id=user_id))
+
+
+# -- the directory copy --------------------------------------------------------------------
+def directory(session: Session) -> dict[str, Rep]:
+    rows = session.execute(select(reps.c.id, reps.c.role, reps.c.active, reps.c.manager_id)).all()
+    return {row.id: Rep(row.id, row.role, row.active, row.manager_id) for row in rows}
+
+
+def managers(session: Session) -> dict[str, str | None]:
+    return dict(session.execute(select(reps.c.id, reps.c.manager_id)).all())

@@ -1,0 +1,69 @@
+"""Who sees and changes which leads.
+
+Admins: every lead. Sales managers: their own and those owned by anyone below them
+in the hierarchy (from the directory copy's `manager_id`). Sales reps: their own.
+Service agents: none (they follow their referrals on the cases). A lead no one may
+see is "not found", never "forbidden": its existence is not revealed.
+"""
+from __future__ import annotations
+
+from typing import Mapping
+
+from tandem_plumbing.failures import Caller, Failure
+
+ADMIN, SALES_MANAGER, SALES_REP = "admin", "sales_manager", "sales_rep"
+CREATORS = (ADMIN, SALES_MANAGER, SALES_REP)
+
+
+def subtree(root: str, managers: Mapping[str, str | None]) -> set[str]:
+    """`root` and everyone below them; `managers` maps user id -> manager id."""
+    reports: dict[str, list[str]] = {}
+    for user_id, manager_id in managers.items():
+        if manager_id is not None:
+            reports.setdefault(manager_id, []).append(user_id)
+    seen, todo = {root}, [root]
+    while todo:
+        for report in reports.get(todo.pop(), []):
+            if report not in seen:  # the gateway prevents loops; a stale copy must not spin
+                seen.add(report)
+                todo.append(report)
+    return seen
+
+
+def visible_owners(caller: Caller, managers: Mapping[str, str | None]) -> set[str] | None:
+    """The owners whose leads the caller may see; None means all leads."""
+    if caller.role == ADMIN:
+        return None
+    if caller.role == SALES_MANAGER:
+        return subtree(caller.user_id, managers)
+    if caller.role == SALES_REP:
+        return {caller.user_id}
+    return set()
+
+
+def may_see(visible: set[str] | None, owner_id: str | None) -> bool:
+    return visible is None or owner_id in visible
+
+
+def check_may_create(caller: Caller) -> None:
+    if caller.role not in CREATORS:
+        raise Failure("forbidden", "forbidden", "only admins and sales users create leads")
+
+
+def check_may_give(caller: Caller, visible: set[str] | None, owner_id: str) -> None:
+    """Giving a lead to `owner_id` (on creation or by reassigning): admins to anyone,
+    managers within their team, reps only to themselves."""
+    if caller.role == SALES_REP and owner_id != caller.user_id:
+        raise Failure("forbidden", "forbidden", "a sales rep's leads are their own; a manager reassigns them")
+    if not may_see(visible, owner_id):
+        raise Failure("forbidden", "forbidden", "you can give leads only to yourself or someone in your team")
+
+
+def check_may_reassign(caller: Caller) -> None:
+    if caller.role not in (ADMIN, SALES_MANAGER):
+        raise Failure("forbidden", "forbidden", "only managers and admins reassign leads")
+
+
+def check_admin(caller: Caller) -> None:
+    if caller.role != ADMIN:
+        raise Failure("forbidden", "forbidden", "this needs the role admin")

@@ -1,0 +1,211 @@
+"""The service desk's tables in domain terms: rows in, domain records out."""
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any, Iterable, Sequence
+
+from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy.orm import Session
+
+from ..domain import sla
+from ..domain.cases import CLOSED, Case, Comment, Contact, HistoryEntry
+from ..domain.common import SERVICE_AGENT, utc
+from ..domain.referrals import Money, Referral
+from .models import CASE_NUMBER, agents, case_comments, case_history, case_rotation, cases, counters, referrals
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    return utc(moment) if moment is not None else None
+
+
+# -- cases ---------------------------------------------------------------------------------
+def _case(row) -> Case:
+    contact = (Contact(row.contact_name, row.contact_email, row.contact_phone, row.contact_company)
+               if row.contact_name is not None else None)
+    return Case(
+        id=row.id, number=row.number, subject=row.subject, description=row.description, status=row.status,
+        priority=row.priority, origin=row.origin, account_id=row.account_id, contact=contact, owner_id=row.owner_id,
+        first_response_due=utc(row.first_response_due), resolution_due=utc(row.resolution_due),
+        first_responded_at=_utc(row.first_responded_at), resolved_at=_utc(row.resolved_at),
+        escalated_for=row.escalated_for, created_by=row.created_by, created_at=utc(row.created_at),
+        updated_at=utc(row.updated_at), version=row.version,
+    )
+
+
+def _case_values(case: Case) -> dict[str, Any]:
+    contact = case.contact.to_dict() if case.contact else dict.fromkeys(("name", "email", "phone", "company"))
+    return {
+        "id": case.id, "number": case.number, "subject": case.subject, "description": case.description,
+        "status": case.status, "priority": case.priority, "origin": case.origin, "account_id": case.account_id,
+        "contact_name": contact["name"], "contact_email": contact["email"], "contact_phone": contact["phone"],
+        "contact_company": contact["company"], "owner_id": case.owner_id,
+        "first_response_due": case.first_response_due, "resolution_due": case.resolution_due,
+        "first_responded_at": case.first_responded_at, "resolved_at": case.resolved_at,
+        "escalated_for": case.escalated_for, "created_by": case.created_by, "created_at": case.created_at,
+        "updated_at": case.updated_at, "version": case.version,
+    }
+
+
+def get_case(session: Session, case_id: str, *, lock: bool = False) -> Case | None:
+    query = select(cases).where(cases.c.id == case_id)
+    row = session.execute(query.with_for_update() if lock else query).one_or_none()
+    return _case(row) if row is not None else None
+
+
+def insert_case(session: Session, case: Case) -> None:
+    session.execute(insert(cases).values(**_case_values(case)))
+
+
+def save_case(session: Session, case: Case) -> None:
+    session.execute(update(cases).where(cases.c.id == case.id).values(**_case_values(case)))
+
+
+def next_case_number(session: Session) -> int:
+    """The next number; the counter row stays locked until the transaction ends, so
+    concurrent creations queue there and never share a number."""
+    return session.execute(
+        update(counters).where(counters.c.name == CASE_NUMBER).values(value=counters.c.value + 1)
+        .returning(counters.c.value)
+    ).scalar_one()
+
+
+def list_cases(session: Session, *, status: str | None, owner_id: str | None, account_id: str | None,
+               q: str | None, before_number: int | None, limit: int) -> list[Case]:
+    """Newest first (by number)."""
+    query = select(cases).order_by(cases.c.number.desc()).limit(limit)
+    for column, value in ((cases.c.status, status), (cases.c.owner_id, owner_id), (cases.c.account_id, account_id)):
+        if value is not None:
+            query = query.where(column == value)
+    if q:
+        pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        matches = [column.ilike(pattern, escape="\\") for column in
+                   (cases.c.subject, cases.c.contact_name, cases.c.contact_email, cases.c.contact_company)]
+        if q.isdigit():
+            matches.append(cases.c.number == int(q))
+        query = query.where(or_(*matches))
+    if before_number is not None:
+        query = query.where(cases.c.number < before_number)
+    return [_case(row) for row in session.execute(query)]
+
+
+def overdue_cases(session: Session, now: datetime, limit: int) -> list[Case]:
+    """Open cases with a running clock past due that were not escalated for it yet
+    (the domain decides); locked, skipping those another checker holds."""
+    first_response_overdue = and_(cases.c.first_responded_at.is_(None), cases.c.first_response_due < now,
+                                  cases.c.escalated_for.is_(None))
+    resolution_overdue = and_(cases.c.resolution_due < now,
+                              or_(cases.c.escalated_for.is_(None), cases.c.escalated_for != sla.RESOLUTION))
+    query = (select(cases).where(cases.c.status != CLOSED, or_(first_response_overdue, resolution_overdue))
+             .order_by(cases.c.number).limit(limit).with_for_update(skip_locked=True))
+    return [_case(row) for row in session.execute(query)]
+
+
+# -- history ---------------------------------------------------------------------------------
+def add_history(session: Session, case_id: str, actor_id: str | None, at: datetime,
+                entries: Iterable[tuple[str, Any, Any]]) -> None:
+    rows = [{"case_id": case_id, "at": at, "actor_id": actor_id, "field": field,
+             "from_value": json.dumps(old), "to_value": json.dumps(new)} for field, old, new in entries]
+    if rows:
+        session.execute(insert(case_history), rows)
+
+
+def list_history(session: Session, case_id: str, *, after_seq: int | None,
+                 limit: int) -> list[tuple[int, HistoryEntry]]:
+    """(seq, entry) pairs, oldest first."""
+    query = select(case_history).where(case_history.c.case_id == case_id).order_by(case_history.c.seq).limit(limit)
+    if after_seq is not None:
+        query = query.where(case_history.c.seq > after_seq)
+    return [(row.seq, HistoryEntry(utc(row.at), row.actor_id, row.field, row.from_value, row.to_value))
+            for row in session.execute(query)]
+
+
+# -- comments --------------------------------------------------------------------------------
+def insert_comment(session: Session, comment: Comment) -> None:
+    session.execute(insert(case_comments).values(
+        id=comment.id, case_id=comment.case_id, author_id=comment.author_id, body=comment.body,
+        internal=comment.internal, created_at=comment.created_at))
+
+
+def list_comments(session: Session, case_id: str, *, include_internal: bool, after_seq: int | None,
+                  limit: int) -> list[tuple[int, Comment]]:
+    """(seq, comment) pairs, oldest first."""
+    query = (select(case_comments).where(case_comments.c.case_id == case_id).order_by(case_comments.c.seq)
+             .limit(limit))
+    if not include_internal:
+        query = query.where(case_comments.c.internal.is_(False))
+    if after_seq is not None:
+        query = query.where(case_comments.c.seq > after_seq)
+    return [(row.seq, Comment(row.id, row.case_id, row.author_id, row.body, row.internal, utc(row.created_at)))
+            for row in session.execute(query)]
+
+
+# -- agents and the rotation -------------------------------------------------------------
+def agent(session: Session, user_id: str):
+    return session.execute(select(agents.c.role, agents.c.active).where(agents.c.id == user_id)).one_or_none()
+
+
+def active_service_agents(session: Session) -> list[str]:
+    return list(session.execute(
+        select(agents.c.id).where(agents.c.role == SERVICE_AGENT, agents.c.active.is_(True))).scalars())
+
+
+def last_rotated_agent(session: Session) -> str | None:
+    """Where the rotation stands, locked until the transaction ends (one turn at a time)."""
+    return session.execute(
+        select(case_rotation.c.last_agent_id).where(case_rotation.c.id == 1).with_for_update()).scalar_one()
+
+
+def rotate_to(session: Session, agent_id: str) -> None:
+    session.execute(update(case_rotation).where(case_rotation.c.id == 1).values(last_agent_id=agent_id))
+
+
+# -- referrals -------------------------------------------------------------------------------
+def _referral(row) -> Referral:
+    value = (Money.from_minor_units(row.estimated_value_minor, row.estimated_value_currency)
+             if row.estimated_value_minor is not None else None)
+    return Referral(
+        id=row.id, case_id=row.case_id, agent_id=row.agent_id, kind=row.kind, status=row.status, lead_id=row.lead_id,
+        lead_version=row.lead_version, assignee_id=row.assignee_id, product_interest=row.product_interest,
+        notes=row.notes, estimated_value=value, reason=row.reason, created_at=utc(row.created_at),
+        updated_at=utc(row.updated_at), version=row.version,
+    )
+
+
+def _referral_values(referral: Referral) -> dict[str, Any]:
+    value = referral.estimated_value
+    return {
+        "id": referral.id, "case_id": referral.case_id, "agent_id": referral.agent_id, "kind": referral.kind,
+        "status": referral.status, "lead_id": referral.lead_id, "lead_version": referral.lead_version,
+        "assignee_id": referral.assignee_id, "product_interest": referral.product_interest, "notes": referral.notes,
+        "estimated_value_minor": value.minor_units if value else None,
+        "estimated_value_currency": value.currency if value else None,
+        "reason": referral.reason, "created_at": referral.created_at, "updated_at": referral.updated_at,
+        "version": referral.version,
+    }
+
+
+def insert_referral(session: Session, referral: Referral) -> None:
+    session.execute(insert(referrals).values(**_referral_values(referral)))
+
+
+def save_referral(session: Session, referral: Referral) -> None:
+    session.execute(update(referrals).where(referrals.c.id == referral.id).values(**_referral_values(referral)))
+
+
+def get_referral(session: Session, referral_id: str, *, lock: bool = False) -> Referral | None:
+    query = select(referrals).where(referrals.c.id == referral_id)
+    row = session.execute(query.with_for_update() if lock else query).one_or_none()
+    return _referral(row) if row is not None else None
+
+
+def referrals_of(session: Session, case_ids: Sequence[str]) -> dict[str, list[Referral]]:
+    """Each case's referrals, oldest first."""
+    found: dict[str, list[Referral]] = {case_id: [] for case_id in case_ids}
+    if case_ids:
+        query = (select(referrals).where(referrals.c.case_id.in_(case_ids))
+                 .order_by(referrals.c.created_at, referrals.c.id))
+        for row in session.execute(query):
+            found[row.case_id].append(_referral(row))
+    return found
+

@@ -1,0 +1,172 @@
+#!/usr/bin/env python
+"""Benchmark of the referral flow, across the real processes started the way `make run` does.
+
+    .venv/bin/python tests/bench/bench_referrals.py [--rate 50] [--seconds 60]
+
+A service agent submits referrals (`POST /cases/{id}/referrals`, each on its own case
+and contact, so none merge) at a steady rate. For each referral it measures the time
+from the POST until
+- the lead is visible to the rep (`GET /leads`, polled by the rep), and
+- the rep's notification is present (`GET /notifications`, polled by the rep);
+with p50/p95/p99/max, and the throughput offered and achieved. In the same run, the
+raw reference: pika publishing with a confirm per message to the same broker.
+PostgreSQL databases, a private vhost and a temporary data directory; all removed at
+the end. Nothing asserts on a timing.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pika
+import requests
+
+HERE = Path(__file__).resolve().parent
+sys.path[:0] = [str(HERE), str(HERE.parent)]
+from common import Resources, local_infra, percentile, rate  # noqa: E402
+from e2e.harness import ADMIN, SERVICES, eventually, start_system  # noqa: E402
+
+POLL_SECONDS = 0.1
+
+
+def raw_pika_confirm_rate(uri: str, n: int = 2000) -> float:
+    connection = pika.BlockingConnection(pika.URLParameters(uri))
+    try:
+        channel = connection.channel()
+        queue = channel.queue_declare("", exclusive=True).method.queue
+        channel.confirm_delivery()
+        body = b"x" * 600  # about a referral_submitted envelope
+        props = pika.BasicProperties(content_type="application/json", delivery_mode=2)
+        started = time.perf_counter()
+        for _ in range(n):
+            channel.basic_publish("", queue, body, props, mandatory=True)
+        return rate(n, time.perf_counter() - started)
+    finally:
+        connection.close()
+
+
+class Poller(threading.Thread):
+    """Polls one list as the rep and records when each new item was first seen."""
+
+    def __init__(self, url: str, params: dict, headers: dict, key, stop: threading.Event):
+        super().__init__(daemon=True)
+        self.url, self.params, self.headers, self.key, self.stop = url, params, headers, key, stop
+        self.first_seen: dict[str, float] = {}
+        self.session = requests.Session()
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            try:
+                items = self.session.get(self.url, params=self.params, headers=self.headers, timeout=5).json()["items"]
+            except (requests.RequestException, ValueError, KeyError):
+                items = []
+            now = time.monotonic()
+            for item in items:
+                for key in self.key(item):
+                    self.first_seen.setdefault(key, now)
+            self.stop.wait(POLL_SECONDS)
+
+
+def summary(name: str, latencies: list[float], expected: int) -> str:
+    values = sorted(latencies)
+    cells = [f"{percentile(values, p) * 1000:8.0f}" for p in (50, 95, 99)] + [f"{(values[-1] if values else float('nan')) * 1000:8.0f}"]
+    return f"{name:34s} {len(values):5d}/{expected:<5d} " + " ".join(cells)
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rate", type=float, default=50.0, help="referrals per second (default 50)")
+    parser.add_argument("--seconds", type=float, default=60.0, help="how long to submit (default 60)")
+    args = parser.parse_args(argv)
+    total = int(args.rate * args.seconds)
+    res = Resources(local_infra())
+    try:
+        uri = res.make_vhost()
+        databases = {s: res.make_database(s)[0] for s in (*SERVICES, "gateway")}
+        raw = raw_pika_confirm_rate(uri)
+        print(f"# referral benchmark: {args.rate:.0f}/s for {args.seconds:.0f} s ({total} referrals)")
+        print(f"raw pika publish, confirm per message: {raw:8.0f} msg/s (reference)")
+        with start_system(Path(res.tmpdir), uri, databases) as system:
+            print(f"system ready in {system.ready_seconds:.1f} s")
+            api = system.api
+            admin = system.login(**ADMIN)
+            people = {}
+            for email, name, role in (("agent@bench.example", "Bench Agent", "service_agent"),
+                                      ("rep@bench.example", "Bench Rep", "sales_rep")):
+                r = requests.post(f"{api}/users", headers=admin, timeout=10,
+                                  json={"email": email, "name": name, "password": "bench-password-1", "role": role})
+                r.raise_for_status()
+                people[role] = {**r.json(), "auth": system.login(email, "bench-password-1")}
+            rep, agent = people["sales_rep"], people["service_agent"]
+            eventually(lambda: system.query("leads", "SELECT id FROM reps WHERE id = :id", id=rep["id"]), 30)
+            requests.put(f"{api}/lead-assignment-rules", headers=admin, timeout=10, json={"rules": [
+                {"name": "all to the bench rep", "criteria": {}, "assign_to": {"user_id": rep["id"]}}]}).raise_for_status()
+
+            print(f"opening {total} cases ...")
+            session = requests.Session()
+
+            def open_case(i: int) -> str:
+                r = session.post(f"{api}/cases", headers=agent["auth"], timeout=30, json={
+                    "subject": f"bench case {i}", "priority": "medium", "origin": "web",
+                    "contact": {"name": f"Client {i}", "email": f"client{i}@c{i}.example", "company": f"Company {i}"}})
+                r.raise_for_status()
+                return r.json()["id"]
+
+            with ThreadPoolExecutor(8) as pool:
+                cases = list(pool.map(open_case, range(total)))
+
+            stop = threading.Event()
+            leads = Poller(f"{api}/leads", {"source": "service_referral", "page_size": 200}, rep["auth"],
+                           lambda lead: [r["referral_id"] for r in lead.get("referrals") or []], stop)
+            notes = Poller(f"{api}/notifications", {"unread": "true", "page_size": 200}, rep["auth"],
+                           lambda n: [(n.get("data") or {}).get("referral_id") or ""], stop)
+            leads.start(), notes.start()
+
+            posted: dict[str, float] = {}
+            post_latency: list[float] = []
+            failures = 0
+            lock = threading.Lock()
+
+            def refer(case_id: str) -> None:
+                nonlocal failures
+                t0 = time.monotonic()
+                r = session.post(f"{api}/cases/{case_id}/referrals", headers=agent["auth"], timeout=30,
+                                 json={"kind": "upsell", "product_interest": "more seats"})
+                with lock:
+                    if r.status_code == 202:
+                        posted[r.json()["id"]] = t0
+                        post_latency.append(time.monotonic() - t0)
+                    else:
+                        failures += 1
+
+            started = time.monotonic()
+            with ThreadPoolExecutor(16) as pool:
+                for i, case_id in enumerate(cases):
+                    time.sleep(max(0.0, started + i / args.rate - time.monotonic()))
+                    pool.submit(refer, case_id)
+            submitted_in = time.monotonic() - started
+            eventually(lambda: len(leads.first_seen) >= len(posted) and len(notes.first_seen) >= len(posted), 60, 0.5)
+            drained_in = time.monotonic() - started
+            stop.set()
+
+            lead_lat = [leads.first_seen[r] - t for r, t in posted.items() if r in leads.first_seen]
+            note_lat = [notes.first_seen[r] - t for r, t in posted.items() if r in notes.first_seen]
+            print(f"\noffered {total / submitted_in:.1f} referrals/s; {len(posted)} accepted, {failures} failed; "
+                  f"all visible after {drained_in:.1f} s -> {len(lead_lat) / drained_in:.1f} referrals/s end to end")
+            print(f"{'latency (ms)':34s} {'seen':>11s} {'p50':>8s} {'p95':>8s} {'p99':>8s} {'max':>8s}")
+            print(summary("POST /cases/{id}/referrals", post_latency, total))
+            print(summary("POST -> lead visible to the rep", lead_lat, len(posted)))
+            print(summary("POST -> notification present", note_lat, len(posted)))
+            print(f"(observers poll every {POLL_SECONDS * 1000:.0f} ms: figures include up to that much)")
+            print(f"raw pika publish with confirm, same broker: {raw:.0f} msg/s = {1000 / raw:.2f} ms per message")
+    finally:
+        res.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
