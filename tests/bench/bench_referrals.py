@@ -28,9 +28,10 @@ import requests
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent)]
 from common import Resources, local_infra, percentile, rate  # noqa: E402
+from tandem_plumbing.testing import management_request  # noqa: E402
 from e2e.harness import ADMIN, SERVICES, eventually, start_system  # noqa: E402
 
-POLL_SECONDS = 0.1
+POLL_SECONDS = 0.25
 
 
 def raw_pika_confirm_rate(uri: str, n: int = 2000) -> float:
@@ -69,6 +70,25 @@ class Poller(threading.Thread):
                 for key in self.key(item):
                     self.first_seen.setdefault(key, now)
             self.stop.wait(POLL_SECONDS)
+
+
+class QueueSampler(threading.Thread):
+    """Samples every queue's backlog once a second: where does work wait?"""
+
+    def __init__(self, res: Resources, stop: threading.Event):
+        super().__init__(daemon=True)
+        self.res, self.stop, self.peak = res, stop, {}
+
+    def run(self) -> None:
+        while not self.stop.wait(1.0):
+            try:
+                queues = management_request(self.res.infra, "GET", f"queues/{self.res.vhost_quoted}")
+            except RuntimeError:
+                continue
+            for queue in queues:
+                depth = queue.get("messages", 0)
+                if depth > self.peak.get(queue["name"], 0):
+                    self.peak[queue["name"]] = depth
 
 
 def summary(name: str, latencies: list[float], expected: int) -> str:
@@ -120,11 +140,12 @@ def main(argv: list[str]) -> int:
                 cases = list(pool.map(open_case, range(total)))
 
             stop = threading.Event()
-            leads = Poller(f"{api}/leads", {"source": "service_referral", "page_size": 200}, rep["auth"],
+            leads = Poller(f"{api}/leads", {"source": "service_referral", "page_size": 100}, rep["auth"],
                            lambda lead: [r["referral_id"] for r in lead.get("referrals") or []], stop)
-            notes = Poller(f"{api}/notifications", {"unread": "true", "page_size": 200}, rep["auth"],
+            notes = Poller(f"{api}/notifications", {"unread": "true", "page_size": 100}, rep["auth"],
                            lambda n: [(n.get("data") or {}).get("referral_id") or ""], stop)
-            leads.start(), notes.start()
+            sampler = QueueSampler(res, stop)
+            leads.start(), notes.start(), sampler.start()
 
             posted: dict[str, float] = {}
             post_latency: list[float] = []
@@ -163,6 +184,8 @@ def main(argv: list[str]) -> int:
             print(summary("POST -> notification present", note_lat, len(posted)))
             print(f"(observers poll every {POLL_SECONDS * 1000:.0f} ms: figures include up to that much)")
             print(f"raw pika publish with confirm, same broker: {raw:.0f} msg/s = {1000 / raw:.2f} ms per message")
+            backlog = sorted(((depth, name) for name, depth in sampler.peak.items() if depth), reverse=True)
+            print("peak queue backlog: " + (", ".join(f"{name} {depth}" for depth, name in backlog[:6]) or "none"))
     finally:
         res.close()
     return 0

@@ -16,9 +16,8 @@ from .auth import authenticated
 from .context import gateway
 from .errors import validation_failed
 from .idempotency import HEADER, fingerprint, parse_key, run_once
-from .identity_routes import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from .openapi_parts import errors, json_body as json_content, ok, operation, ref
-from .representations import etag, expected_version, json_body
+from .representations import etag, expected_version, json_body, page_size
 from .services import ask
 
 bp = Blueprint("cases", __name__, url_prefix="/api/v1")
@@ -88,14 +87,7 @@ def _query(*names: str) -> dict[str, Any]:
     problems = {name: "unknown query parameter" for name in request.args if name not in allowed}
     values: dict[str, Any] = {name: request.args[name] for name in names if name in request.args}
     values["page_token"] = request.args.get("page_token", "")
-    values["page_size"] = DEFAULT_PAGE_SIZE
-    if "page_size" in request.args:
-        try:
-            values["page_size"] = min(int(request.args["page_size"]), MAX_PAGE_SIZE)
-            if values["page_size"] < 1:
-                raise ValueError
-        except ValueError:
-            problems["page_size"] = f"must be an integer from 1 (more than {MAX_PAGE_SIZE} gives {MAX_PAGE_SIZE})"
+    values["page_size"] = page_size(problems)
     if problems:
         raise validation_failed(problems)
     return values

@@ -12,11 +12,10 @@ from .auth import authenticated
 from .context import gateway
 from .errors import ApiError, validation_failed
 from .idempotency import HEADER, fingerprint, parse_key, run_once
-from .representations import expected_version, json_body, user_json, user_response
+from .representations import expected_version, json_body, page_size, user_json, user_response
 
 bp = Blueprint("identity", __name__, url_prefix="/api/v1")
 
-DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE = 50, 200
 
 
 def _invalid_credentials() -> ApiError:
@@ -104,14 +103,7 @@ _LIST_PARAMS = ("page_size", "page_token", "role", "manager_id", "active")
 def _list_filters() -> dict:
     args = request.args
     problems = {name: "unknown query parameter" for name in args if name not in _LIST_PARAMS}
-    filters: dict = {"page_size": DEFAULT_PAGE_SIZE}
-    if "page_size" in args:
-        try:
-            filters["page_size"] = min(int(args["page_size"]), MAX_PAGE_SIZE)
-            if filters["page_size"] < 1:
-                raise ValueError
-        except ValueError:
-            problems["page_size"] = f"must be an integer from 1 (more than {MAX_PAGE_SIZE} gives {MAX_PAGE_SIZE})"
+    filters: dict = {"page_size": page_size(problems)}
     if "page_token" in args:
         try:
             filters["after_email"] = _decode_token(args["page_token"])

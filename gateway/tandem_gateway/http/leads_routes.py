@@ -19,10 +19,9 @@ from ..identity.domain import ADMIN, SALES_MANAGER, SALES_REP
 from .auth import authenticated
 from .context import gateway
 from .errors import validation_failed
-from .identity_routes import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from .idempotency import HEADER, fingerprint, parse_key, run_once
 from .openapi_parts import errors, json_body as json_content, ok, operation, ref
-from .representations import etag, expected_version, json_body
+from .representations import etag, expected_version, json_body, page_size
 from .services import ask
 
 bp = Blueprint("leads", __name__, url_prefix="/api/v1")
@@ -98,15 +97,7 @@ def _ask_or_report(method: str, message: Any, problems: dict[str, str]) -> Any:
 
 
 def _page(problems: dict[str, str]) -> dict[str, Any]:
-    page: dict[str, Any] = {"page_size": DEFAULT_PAGE_SIZE, "page_token": request.args.get("page_token", "")}
-    if "page_size" in request.args:
-        try:
-            page["page_size"] = min(int(request.args["page_size"]), MAX_PAGE_SIZE)
-            if page["page_size"] < 1:
-                raise ValueError
-        except ValueError:
-            problems["page_size"] = f"must be an integer from 1 (more than {MAX_PAGE_SIZE} gives {MAX_PAGE_SIZE})"
-    return page
+    return {"page_size": page_size(problems), "page_token": request.args.get("page_token", "")}
 
 
 def _known_params(*names: str) -> dict[str, str]:

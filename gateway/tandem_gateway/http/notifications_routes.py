@@ -12,9 +12,8 @@ from tandem.notify.v1.notify_pb2_grpc import NotificationsStub
 from ..identity.domain import ADMIN
 from .auth import authenticated
 from .errors import validation_failed
-from .identity_routes import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from .openapi_parts import errors, json_body as json_content, ok, operation, ref
-from .representations import etag, expected_version, json_body
+from .representations import etag, expected_version, json_body, page_size
 from .services import ask
 
 bp = Blueprint("notifications", __name__, url_prefix="/api/v1")
@@ -63,18 +62,11 @@ def _version_kwargs() -> dict[str, int]:
 def _inbox_query() -> pb.ListNotificationsRequest:
     args = request.args
     problems = {name: "unknown query parameter" for name in args if name not in _INBOX_PARAMS}
-    query = pb.ListNotificationsRequest(page_size=DEFAULT_PAGE_SIZE, page_token=args.get("page_token", ""))
+    query = pb.ListNotificationsRequest(page_size=page_size(problems), page_token=args.get("page_token", ""))
     if "unread" in args:
         if args["unread"] not in ("true", "false"):
             problems["unread"] = "must be true or false"
         query.unread_only = args["unread"] == "true"
-    if "page_size" in args:
-        try:
-            query.page_size = min(int(args["page_size"]), MAX_PAGE_SIZE)
-            if query.page_size < 1:
-                raise ValueError
-        except ValueError:
-            problems["page_size"] = f"must be an integer from 1 (more than {MAX_PAGE_SIZE} gives {MAX_PAGE_SIZE})"
     if problems:
         raise validation_failed(problems)
     return query

@@ -7,7 +7,7 @@ from importlib.metadata import version as package_version
 from typing import Any
 
 from ..identity import domain
-from .identity_routes import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from .representations import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from .idempotency import MAX_KEY_LENGTH
 from .areas import AREAS
 from .openapi_parts import ERROR_RESPONSES, error_response_spec, errors, json_body, ok, operation, ref

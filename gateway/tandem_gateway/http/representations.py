@@ -14,6 +14,26 @@ from .errors import ApiError
 USERS_PATH = "/api/v1/users"
 
 
+DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE = 50, 200
+PAGE_SIZE_RULE = f"must be an integer from 1 (more than {MAX_PAGE_SIZE} gives {MAX_PAGE_SIZE})"
+
+
+def page_size(problems: dict[str, str]) -> int:
+    """`page_size` from the query string: the default when absent, capped when too
+    large; a malformed one is added to `problems` (the caller answers 400 with all)."""
+    raw = request.args.get("page_size")
+    if raw is None:
+        return DEFAULT_PAGE_SIZE
+    try:
+        size = int(raw)
+    except ValueError:
+        size = 0
+    if size < 1:
+        problems["page_size"] = PAGE_SIZE_RULE
+        return DEFAULT_PAGE_SIZE
+    return min(size, MAX_PAGE_SIZE)
+
+
 def json_body() -> dict[str, Any]:
     """The request's JSON object; anything else is a 400 `malformed_json`."""
     raw = request.get_data(cache=True)  # over MAX_CONTENT_LENGTH raises 413 here

@@ -69,6 +69,7 @@ _outbox = table(
 
 # Held from the first event a transaction records until it ends (PostgreSQL).
 OUTBOX_LOCK_KEY = 0x7A4D_0B0C
+_LOCKED_IN = "tandem_outbox_locked_in"
 
 
 def record_event(session: Session, envelope: Envelope) -> None:
@@ -81,8 +82,11 @@ def record_event(session: Session, envelope: Envelope) -> None:
     writes of a use case, so the lock is held only up to the commit. SQLite writers
     are serialised already (BEGIN IMMEDIATE).
     """
-    if session.get_bind().dialect.name == "postgresql":
+    session.connection()  # begins the transaction when none has begun yet
+    transaction = session.get_transaction()
+    if session.get_bind().dialect.name == "postgresql" and session.info.get(_LOCKED_IN) is not transaction:
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": OUTBOX_LOCK_KEY})
+        session.info[_LOCKED_IN] = transaction  # once per transaction is enough
     session.execute(
         insert(_outbox).values(
             event_id=envelope.id,

@@ -154,3 +154,82 @@ def make_database(tandem_infra: Infra, test_session_id: str) -> Iterator[Callabl
     with psycopg.connect(admin_dsn, autocommit=True) as conn:
         for name in created:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+# -- consumer tests (an eventlet-patched pytest process) ------------------------------
+STEP_TIMEOUT_S = 20
+
+
+def make_process_green() -> None:
+    """The first lines of a consumer tests' conftest: monkey-patch eventlet and make
+    psycopg wait with select() before anything imports socket users or psycopg. In a
+    process that runs several folders' consumer tests, a later conftest finds it done."""
+    import sys
+
+    import eventlet
+
+    eventlet.monkey_patch()
+    os.environ["PSYCOPG_WAIT_FUNC"] = "wait_select"
+    waiting = sys.modules.get("psycopg.waiting")
+    if waiting is not None and waiting.wait is not waiting.wait_select:
+        raise RuntimeError("psycopg was imported before the consumer tests' conftest could make it green")
+
+
+def wait_for(condition, timeout: float = STEP_TIMEOUT_S, what: str = "condition"):
+    """Poll until condition() is truthy and return it; fail clearly on timeout. (Under
+    eventlet time.sleep is green, so the service under test keeps running.)"""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(0.05)
+
+
+class EventPublisher:
+    """Publishes the way an outbox relay does: pika, confirms, mandatory, persistent, JSON."""
+
+    def __init__(self, uri: str) -> None:
+        import pika
+
+        self._pika = pika
+        self.connection = pika.BlockingConnection(pika.URLParameters(uri))
+        self.channel = self.connection.channel()
+        self.channel.confirm_delivery()
+
+    def declare_exchange(self, source: str) -> None:
+        self.channel.exchange_declare(f"{source}.events", exchange_type="topic", durable=True)
+
+    def raw(self, exchange: str, routing_key: str, body: bytes, content_type="application/json", mandatory=True):
+        props = self._pika.BasicProperties(content_type=content_type, delivery_mode=2)
+        self.channel.basic_publish(exchange, routing_key, body, props, mandatory=mandatory)
+
+    def event(self, envelope, mandatory: bool = True) -> None:
+        self.raw(f"{envelope.source}.events", envelope.type, envelope.to_json().encode(), mandatory=mandatory)
+
+    def queue_depth(self, name: str) -> int:
+        """Messages ready in a queue; 0 when it does not exist (yet)."""
+        channel = self.connection.channel()
+        try:
+            return channel.queue_declare(name, passive=True).method.message_count
+        except self._pika.exceptions.ChannelClosedByBroker as exc:
+            if exc.reply_code == 404:
+                return 0
+            raise
+        finally:
+            if channel.is_open:
+                channel.close()
+
+    def close(self) -> None:
+        if self.connection.is_open:
+            self.connection.close()
+
+
+@pytest.fixture
+def vhost_uri(make_vhost, request) -> str:
+    """A vhost of this test's own: no queue, argument or message from another test."""
+    return make_vhost(f"{request.node.name[:40]}-{uuid.uuid4().hex[:6]}")

@@ -3,83 +3,21 @@
 The patch and psycopg's wait function must come before anything imports socket
 users or psycopg; the `tandem_plumbing.testing` and nameko plugins import neither.
 """
-import eventlet
+from tandem_plumbing.testing import make_process_green
 
-eventlet.monkey_patch()
-
-import os  # noqa: E402
-import sys  # noqa: E402
-
-os.environ["PSYCOPG_WAIT_FUNC"] = "wait_select"
-if "psycopg" in sys.modules:  # pragma: no cover - a plugin or parent conftest imported it
-    raise RuntimeError("psycopg was imported before tests/consumers/conftest.py could make it green")
+make_process_green()
 
 import json  # noqa: E402
-import time  # noqa: E402
-import uuid  # noqa: E402
+import os  # noqa: E402
+import sys  # noqa: E402
 
 import pytest  # noqa: E402
 
 from tandem_plumbing.envelope import Envelope  # noqa: E402
+from tandem_plumbing.testing import EventPublisher as Publisher  # noqa: E402
+from tandem_plumbing.testing import wait_for  # noqa: E402
 
 STEP_TIMEOUT_S = 20
-
-
-@pytest.fixture
-def vhost_uri(make_vhost, request):
-    """A vhost of this test's own: no queue, argument or message from another test."""
-    return make_vhost(f"{request.node.name[:40]}-{uuid.uuid4().hex[:6]}")
-
-
-def wait_for(condition, timeout=STEP_TIMEOUT_S, what="condition"):
-    """Poll (greenly) until condition() is truthy; fail clearly on timeout."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout}s waiting for {what}")
-        eventlet.sleep(0.05)
-
-
-class Publisher:
-    """What the outbox relay does: pika, confirms, mandatory, persistent, JSON."""
-
-    def __init__(self, uri):
-        import pika
-
-        self._pika = pika
-        self.connection = pika.BlockingConnection(pika.URLParameters(uri))
-        self.channel = self.connection.channel()
-        self.channel.confirm_delivery()
-
-    def declare_exchange(self, source):
-        self.channel.exchange_declare(f"{source}.events", exchange_type="topic", durable=True)
-
-    def raw(self, exchange, routing_key, body, content_type="application/json", mandatory=True):
-        props = self._pika.BasicProperties(content_type=content_type, delivery_mode=2)
-        self.channel.basic_publish(exchange, routing_key, body, props, mandatory=mandatory)
-
-    def event(self, envelope: Envelope, mandatory=True):
-        self.raw(f"{envelope.source}.events", envelope.type, envelope.to_json().encode(), mandatory=mandatory)
-
-    def queue_depth(self, name):
-        """Messages ready in a queue; 0 when it does not exist (yet)."""
-        channel = self.connection.channel()
-        try:
-            return channel.queue_declare(name, passive=True).method.message_count
-        except self._pika.exceptions.ChannelClosedByBroker as exc:
-            if exc.reply_code == 404:
-                return 0
-            raise
-        finally:
-            if channel.is_open:
-                channel.close()
-
-    def close(self):
-        if self.connection.is_open:
-            self.connection.close()
 
 
 @pytest.fixture

@@ -4,56 +4,15 @@ against a real PostgreSQL database and a private RabbitMQ vhost.
 The patch and psycopg's wait function come before anything imports socket users or
 psycopg (the parent conftest imports neither at module level).
 """
-import eventlet
+from tandem_plumbing.testing import make_process_green
 
-eventlet.monkey_patch()
+make_process_green()
 
-import os  # noqa: E402
-import sys  # noqa: E402
-
-os.environ["PSYCOPG_WAIT_FUNC"] = "wait_select"
-if "psycopg" in sys.modules:  # pragma: no cover - a plugin or parent conftest imported it
-    raise RuntimeError("psycopg was imported before tests/consumers/conftest.py could make it green")
-
-import time  # noqa: E402
 import uuid  # noqa: E402
 
 import pytest  # noqa: E402
-
-STEP_TIMEOUT_S = 20
-
-
-def wait_for(condition, timeout=STEP_TIMEOUT_S, what="condition"):
-    """Poll (greenly) until condition() is truthy; fail clearly on timeout."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout}s waiting for {what}")
-        eventlet.sleep(0.05)
-
-
-class Publisher:
-    """What another service's outbox relay does: pika, confirms, mandatory, persistent, JSON."""
-
-    def __init__(self, uri):
-        import pika
-
-        self._pika = pika
-        self.connection = pika.BlockingConnection(pika.URLParameters(uri))
-        self.channel = self.connection.channel()
-        self.channel.confirm_delivery()
-
-    def event(self, envelope):
-        props = self._pika.BasicProperties(content_type="application/json", delivery_mode=2)
-        self.channel.basic_publish(f"{envelope.source}.events", envelope.type, envelope.to_json().encode(), props,
-                                   mandatory=True)
-
-    def close(self):
-        if self.connection.is_open:
-            self.connection.close()
+from tandem_plumbing.testing import EventPublisher as Publisher  # noqa: E402
+from tandem_plumbing.testing import wait_for  # noqa: E402
 
 
 @pytest.fixture

@@ -4,37 +4,19 @@ RabbitMQ and PostgreSQL, a real SMTP server in this process.
 The patch and psycopg's wait function come before anything imports socket users or
 psycopg; the email timer's interval is read when the events module is imported.
 """
-import eventlet
+from tandem_plumbing.testing import make_process_green
 
-eventlet.monkey_patch()
+make_process_green()
 
 import os  # noqa: E402
-import sys  # noqa: E402
 
-os.environ["PSYCOPG_WAIT_FUNC"] = "wait_select"
 os.environ["EMAIL_SEND_SECONDS"] = "0.2"
-if "psycopg" in sys.modules:  # pragma: no cover - a plugin or parent conftest imported it
-    raise RuntimeError("psycopg was imported before tests/consumers/conftest.py could make it green")
 
-import time  # noqa: E402
 import uuid  # noqa: E402
 from types import SimpleNamespace  # noqa: E402
 
 import pytest  # noqa: E402
-
-STEP_TIMEOUT_S = 20
-
-
-def wait_for(condition, timeout=STEP_TIMEOUT_S, what="condition"):
-    """Poll (greenly) until condition() is truthy; fail clearly on timeout."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout}s waiting for {what}")
-        eventlet.sleep(0.05)
+from tandem_plumbing.testing import wait_for  # noqa: E402
 
 
 @pytest.fixture

@@ -4,47 +4,21 @@ The patch and psycopg's wait function come before anything imports socket users 
 psycopg (the parent conftest imports neither at module level). When another folder's
 consumer tests share the process, their conftest patched first; psycopg may then be
 imported already, and must be green."""
-import eventlet
+from tandem_plumbing.testing import make_process_green
 
-eventlet.monkey_patch()
-
-import os  # noqa: E402
-import sys  # noqa: E402
-
-os.environ["PSYCOPG_WAIT_FUNC"] = "wait_select"
-if "psycopg.waiting" in sys.modules:  # pragma: no cover - imported by an earlier conftest
-    _waiting = sys.modules["psycopg.waiting"]
-    if _waiting.wait is not _waiting.wait_select:
-        raise RuntimeError("psycopg was imported before it could be made green")
+make_process_green()
 
 import importlib  # noqa: E402
-import time  # noqa: E402
-import uuid  # noqa: E402
 
 import pytest  # noqa: E402
-
-STEP_TIMEOUT_S = 20
+from tandem_plumbing import testing  # noqa: E402
+from tandem_plumbing.testing import STEP_TIMEOUT_S  # noqa: E402
 
 
 @pytest.fixture
 def wait_for():
-    """wait_for(condition, what): poll (greenly) until condition() is truthy; fail clearly on timeout."""
-
-    def wait(condition, what, timeout=STEP_TIMEOUT_S):
-        deadline = time.monotonic() + timeout
-        while not (value := condition()):
-            if time.monotonic() > deadline:
-                pytest.fail(f"timed out after {timeout}s waiting for {what}")
-            eventlet.sleep(0.05)
-        return value
-
-    return wait
-
-
-@pytest.fixture
-def vhost_uri(make_vhost, request):
-    """A vhost of this test's own."""
-    return make_vhost(f"{request.node.name[:40]}-{uuid.uuid4().hex[:6]}")
+    """wait_for(condition, what): poll until condition() is truthy; fail clearly on timeout."""
+    return lambda condition, what, timeout=STEP_TIMEOUT_S: testing.wait_for(condition, timeout, what)
 
 
 @pytest.fixture
