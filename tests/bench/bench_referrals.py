@@ -140,9 +140,9 @@ def main(argv: list[str]) -> int:
                 cases = list(pool.map(open_case, range(total)))
 
             stop = threading.Event()
-            leads = Poller(f"{api}/leads", {"source": "service_referral", "page_size": 100}, rep["auth"],
+            leads = Poller(f"{api}/leads", {"source": "service_referral", "page_size": 25}, rep["auth"],
                            lambda lead: [r["referral_id"] for r in lead.get("referrals") or []], stop)
-            notes = Poller(f"{api}/notifications", {"unread": "true", "page_size": 100}, rep["auth"],
+            notes = Poller(f"{api}/notifications", {"unread": "true", "page_size": 25}, rep["auth"],
                            lambda n: [(n.get("data") or {}).get("referral_id") or ""], stop)
             sampler = QueueSampler(res, stop)
             leads.start(), notes.start(), sampler.start()
