@@ -29,7 +29,7 @@ HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent)]
 from common import Resources, local_infra, percentile, rate  # noqa: E402
 from tandem_plumbing.testing import management_request  # noqa: E402
-from e2e.harness import ADMIN, SERVICES, eventually, start_system  # noqa: E402
+from e2e.harness import ADMIN, SERVICES, cpu_seconds, eventually, start_system  # noqa: E402
 
 POLL_SECONDS = 0.25
 
@@ -164,6 +164,7 @@ def main(argv: list[str]) -> int:
                     else:
                         failures += 1
 
+            cpu_before = cpu_seconds(system.pid)
             started = time.monotonic()
             with ThreadPoolExecutor(16) as pool:
                 for i, case_id in enumerate(cases):
@@ -172,6 +173,7 @@ def main(argv: list[str]) -> int:
             submitted_in = time.monotonic() - started
             eventually(lambda: len(leads.first_seen) >= len(posted) and len(notes.first_seen) >= len(posted), 60, 0.5)
             drained_in = time.monotonic() - started
+            cpu_after = cpu_seconds(system.pid)
             stop.set()
 
             lead_lat = [leads.first_seen[r] - t for r, t in posted.items() if r in leads.first_seen]
@@ -184,6 +186,11 @@ def main(argv: list[str]) -> int:
             print(summary("POST -> notification present", note_lat, len(posted)))
             print(f"(observers poll every {POLL_SECONDS * 1000:.0f} ms: figures include up to that much)")
             print(f"raw pika publish with confirm, same broker: {raw:.0f} msg/s = {1000 / raw:.2f} ms per message")
+            spent = {name: cpu_after[name] - cpu_before.get(name, 0.0) for name in cpu_after}
+            total_cpu = sum(spent.values())
+            print(f"CPU per referral, by process (ms), while submitting and draining; total {total_cpu / max(len(posted), 1) * 1000:.1f} ms:")
+            for name, seconds in sorted(spent.items(), key=lambda item: -item[1])[:10]:
+                print(f"  {name:40s} {seconds / max(len(posted), 1) * 1000:6.1f}")
             backlog = sorted(((depth, name) for name, depth in sampler.peak.items() if depth), reverse=True)
             print("peak queue backlog: " + (", ".join(f"{name} {depth}" for depth, name in backlog[:6]) or "none"))
     finally:

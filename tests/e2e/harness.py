@@ -12,7 +12,7 @@ import subprocess
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Iterator
 
 import pytest
 import requests
@@ -89,6 +89,21 @@ def _descendants(pid: int) -> set[int]:
     return found
 
 
+def cpu_seconds(pid: int) -> dict[str, float]:
+    """CPU time (user + system) so far of every process below `pid`, by command line."""
+    tick = os.sysconf("SC_CLK_TCK")
+    usage: dict[str, float] = {}
+    for child in _descendants(pid):
+        try:
+            fields = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()
+            command = Path(f"/proc/{child}/cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
+        except OSError:
+            continue
+        name = " ".join(word.rsplit("/", 1)[-1] for word in command.split()[1:4]) or command
+        usage[name] = usage.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / tick
+    return usage
+
+
 def _alive(pids: set[int]) -> set[int]:
     alive = set()
     for pid in pids:
@@ -157,6 +172,7 @@ def start_system(
             ["bash", "scripts/run.sh"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
         )
     system = System(env, log)
+    system.pid = proc.pid
     try:
         ready = _wait_ready(system, proc, 180)
         system.ready_seconds = time.monotonic() - started
