@@ -1,21 +1,21 @@
 """The `tandem.service_desk.v1.ServiceDesk` gRPC API: each method reads the caller, calls
-one use case in one transaction and translates (proto <-> domain, Failure -> RpcFailure)."""
+one use case in one transaction and translates proto <-> domain (a domain Failure
+reaches the gateway through rpc_method)."""
 from __future__ import annotations
 
 import os
-from contextlib import contextmanager
 from datetime import datetime, timezone
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 from sqlalchemy import Engine
 from tandem.service_desk.v1 import service_desk_pb2 as pb
 from tandem.service_desk.v1 import service_desk_pb2_grpc
 from tandem_plumbing.db import session_factory, transaction
-from tandem_plumbing.rpc import RpcFailure, caller_from, rpc_method
+from tandem_plumbing.rpc import caller_from, rpc_method
 
 from .. import use_cases
 from ..domain.cases import Comment, HistoryEntry
-from ..domain.common import Actor, Failure, rfc3339
+from ..domain.common import Actor, rfc3339
 from ..domain.referrals import Referral
 from ..domain.sla import SlaPolicy
 
@@ -24,14 +24,6 @@ UPDATABLE = ("subject", "description", "status", "priority", "origin", "account_
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
-
-
-@contextmanager
-def _refusals() -> Iterator[None]:
-    try:
-        yield
-    except Failure as failure:
-        raise RpcFailure(failure.kind, failure.code, failure.message, failure.details) from None
 
 
 def _actor(context) -> Actor:
@@ -105,21 +97,21 @@ class ServiceDeskServicer(service_desk_pb2_grpc.ServiceDeskServicer):
                   **_optional(request, ("description", "account_id", "owner_id"))}
         if request.HasField("contact"):
             values["contact"] = _contact_in(request.contact)
-        with _refusals(), transaction(self.sessions) as session:
+        with transaction(self.sessions) as session:
             view = use_cases.create_case(session, _actor(context), values, now=self.clock(), policy=self.policy)
         return case_pb(view)
 
     @rpc_method
     def GetCase(self, request, context):
         caller_from(context)  # any signed-in user reads cases
-        with _refusals(), self.sessions() as session:
+        with self.sessions() as session:
             return case_pb(use_cases.get_case(session, request.id, now=self.clock(), policy=self.policy))
 
     @rpc_method
     def ListCases(self, request, context):
         caller_from(context)
         filters = _optional(request, ("status", "owner_id", "account_id", "q"))
-        with _refusals(), self.sessions() as session:
+        with self.sessions() as session:
             views, token = use_cases.list_cases(session, **filters, page_size=request.page_size,
                                                 page_token=request.page_token, now=self.clock(), policy=self.policy)
         return pb.ListCasesReply(cases=[case_pb(view) for view in views], next_page_token=token)
@@ -131,7 +123,7 @@ class ServiceDeskServicer(service_desk_pb2_grpc.ServiceDeskServicer):
             values["contact"] = _contact_in(request.contact)
         values.update(dict.fromkeys(request.cleared))  # None: set to null
         expected = request.expected_version if request.HasField("expected_version") else None
-        with _refusals(), transaction(self.sessions) as session:
+        with transaction(self.sessions) as session:
             view = use_cases.update_case(session, _actor(context), request.id, values, expected_version=expected,
                                          now=self.clock(), policy=self.policy)
         return case_pb(view)
@@ -139,14 +131,14 @@ class ServiceDeskServicer(service_desk_pb2_grpc.ServiceDeskServicer):
     @rpc_method
     def AddComment(self, request, context):
         values = {"body": request.body, "internal": request.internal}
-        with _refusals(), transaction(self.sessions) as session:
+        with transaction(self.sessions) as session:
             comment = use_cases.add_comment(session, _actor(context), request.case_id, values, now=self.clock())
         return comment_pb(comment)
 
     @rpc_method
     def ListComments(self, request, context):
         actor = _actor(context)
-        with _refusals(), self.sessions() as session:
+        with self.sessions() as session:
             comments, token = use_cases.list_comments(session, actor, request.case_id, page_size=request.page_size,
                                                       page_token=request.page_token)
         return pb.ListCommentsReply(comments=[comment_pb(c) for c in comments], next_page_token=token)
@@ -154,7 +146,7 @@ class ServiceDeskServicer(service_desk_pb2_grpc.ServiceDeskServicer):
     @rpc_method
     def ListHistory(self, request, context):
         caller_from(context)
-        with _refusals(), self.sessions() as session:
+        with self.sessions() as session:
             entries, token = use_cases.list_history(session, request.case_id, page_size=request.page_size,
                                                     page_token=request.page_token)
         return pb.ListHistoryReply(entries=[history_pb(e) for e in entries], next_page_token=token)
@@ -166,7 +158,7 @@ class ServiceDeskServicer(service_desk_pb2_grpc.ServiceDeskServicer):
                   **_optional(request, ("notes",))}
         if request.HasField("estimated_value"):
             values["estimated_value"] = _money_in(request.estimated_value)
-        with _refusals(), transaction(self.sessions) as session:
+        with transaction(self.sessions) as session:
             referral = use_cases.submit_referral(session, Actor(caller.user_id, caller.role), request.case_id,
                                                  values, now=self.clock(), correlation_id=caller.request_id)
         return referral_pb(referral)
@@ -174,7 +166,7 @@ class ServiceDeskServicer(service_desk_pb2_grpc.ServiceDeskServicer):
     @rpc_method
     def ListReferrals(self, request, context):
         caller_from(context)
-        with _refusals(), self.sessions() as session:
+        with self.sessions() as session:
             found = use_cases.list_referrals(session, request.case_id)
         return pb.ListReferralsReply(referrals=[referral_pb(r) for r in found])
 

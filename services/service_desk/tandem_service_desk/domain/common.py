@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Mapping
 
+from tandem_plumbing.failures import Failure  # a refusal; rpc_method carries it to the gateway
+
 ADMIN, SERVICE_AGENT = "admin", "service_agent"
 # Who works cases, writes comments, refers upsells and sees internal comments.
 STAFF_ROLES = frozenset({SERVICE_AGENT, ADMIN})
@@ -23,15 +25,6 @@ class Actor:
     @property
     def is_staff(self) -> bool:
         return self.role in STAFF_ROLES
-
-
-class Failure(Exception):
-    """A refusal; `kind` is one of tandem_plumbing.rpc.KINDS (the gRPC adapter maps it).
-    Kept free of grpc so the events process never imports it."""
-
-    def __init__(self, kind: str, code: str, message: str, details: dict[str, Any] | None = None) -> None:
-        super().__init__(message)
-        self.kind, self.code, self.message, self.details = kind, code, message, details or {}
 
 
 def invalid(fields: Mapping[str, str]) -> Failure:
