@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Table, select, update
+from sqlalchemy import Table
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -21,23 +21,13 @@ def upsert_if_newer(session: Session, table: Table, values: dict[str, Any], key:
     One statement, so that concurrent deliveries of two versions cannot interleave
     (read v1, v3 commits, then v2 overwrites it) and two first inserts cannot collide.
     """
-    upsert = _UPSERTS.get(session.get_bind().dialect.name)
-    if upsert is not None:
-        stmt = upsert(table).values(**values)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[table.c[key]],
-            set_={name: stmt.excluded[name] for name in values if name != key},
-            where=table.c.version < stmt.excluded.version,
-        )
-        # A row comes back only if it was inserted or updated (rowcount is not reliable
-        # for INSERT in SQLAlchemy 2.x).
-        return session.execute(stmt.returning(table.c[key])).first() is not None
-    current = session.execute(select(table.c.version).where(table.c[key] == values[key])).scalar_one_or_none()
-    if current is None:
-        session.execute(table.insert().values(**values))
-        return True
-    # The version test is part of the UPDATE, re-checked on the row it locks.
-    result = session.execute(
-        update(table).where(table.c[key] == values[key], table.c.version < values["version"]).values(**values)
+    upsert = _UPSERTS[session.get_bind().dialect.name]  # the two databases Tandem runs on
+    stmt = upsert(table).values(**values)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[table.c[key]],
+        set_={name: stmt.excluded[name] for name in values if name != key},
+        where=table.c.version < stmt.excluded.version,
     )
-    return result.rowcount == 1
+    # A row comes back only if it was inserted or updated (rowcount is not reliable
+    # for INSERT in SQLAlchemy 2.x).
+    return session.execute(stmt.returning(table.c[key])).first() is not None
