@@ -6,7 +6,7 @@ hierarchy, recipients) keep a table of this shape, named for what it means to th
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Mapping
 
 from sqlalchemy import Boolean, Column, Integer, MetaData, String, Table
 from sqlalchemy.orm import Session
@@ -34,3 +34,18 @@ def directory_table(metadata: MetaData, name: str) -> Table:
 def record_user(session: Session, table: Table, user: dict[str, Any]) -> bool:
     """Keep the copy of one user current; an older version never wins."""
     return upsert_if_newer(session, table, {field: user[field] for field in FIELDS})
+
+
+def subtree(root: str, managers: Mapping[str, str | None]) -> set[str]:
+    """`root` and everyone below them; `managers` maps user id -> manager id."""
+    reports: dict[str, list[str]] = {}
+    for user_id, manager_id in managers.items():
+        if manager_id is not None:
+            reports.setdefault(manager_id, []).append(user_id)
+    seen, todo = {root}, [root]
+    while todo:
+        for report in reports.get(todo.pop(), []):
+            if report not in seen:  # the gateway prevents loops; a stale copy must not spin
+                seen.add(report)
+                todo.append(report)
+    return seen

@@ -47,7 +47,7 @@ class Referral(_message.Message):
     def __init__(self, referral_id: _Optional[str] = ..., case_id: _Optional[str] = ..., case_number: _Optional[str] = ..., agent_id: _Optional[str] = ..., kind: _Optional[str] = ..., product_interest: _Optional[str] = ..., notes: _Optional[str] = ..., estimated_value: _Optional[_Union[Money, _Mapping]] = ..., attached_at: _Optional[str] = ...) -> None: ...
 
 class Lead(_message.Message):
-    __slots__ = ("id", "first_name", "last_name", "email", "company", "title", "phone", "industry", "country", "employees", "source", "status", "status_reason", "score", "score_factors", "owner_id", "referrals", "description", "created_at", "updated_at", "version")
+    __slots__ = ("id", "first_name", "last_name", "email", "company", "title", "phone", "industry", "country", "employees", "source", "status", "status_reason", "score", "score_factors", "owner_id", "referrals", "description", "created_at", "updated_at", "version", "conversion")
     ID_FIELD_NUMBER: _ClassVar[int]
     FIRST_NAME_FIELD_NUMBER: _ClassVar[int]
     LAST_NAME_FIELD_NUMBER: _ClassVar[int]
@@ -69,6 +69,7 @@ class Lead(_message.Message):
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
     UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
+    CONVERSION_FIELD_NUMBER: _ClassVar[int]
     id: str
     first_name: str
     last_name: str
@@ -90,7 +91,22 @@ class Lead(_message.Message):
     created_at: str
     updated_at: str
     version: int
-    def __init__(self, id: _Optional[str] = ..., first_name: _Optional[str] = ..., last_name: _Optional[str] = ..., email: _Optional[str] = ..., company: _Optional[str] = ..., title: _Optional[str] = ..., phone: _Optional[str] = ..., industry: _Optional[str] = ..., country: _Optional[str] = ..., employees: _Optional[int] = ..., source: _Optional[str] = ..., status: _Optional[str] = ..., status_reason: _Optional[str] = ..., score: _Optional[int] = ..., score_factors: _Optional[_Iterable[_Union[ScoreFactor, _Mapping]]] = ..., owner_id: _Optional[str] = ..., referrals: _Optional[_Iterable[_Union[Referral, _Mapping]]] = ..., description: _Optional[str] = ..., created_at: _Optional[str] = ..., updated_at: _Optional[str] = ..., version: _Optional[int] = ...) -> None: ...
+    conversion: Conversion
+    def __init__(self, id: _Optional[str] = ..., first_name: _Optional[str] = ..., last_name: _Optional[str] = ..., email: _Optional[str] = ..., company: _Optional[str] = ..., title: _Optional[str] = ..., phone: _Optional[str] = ..., industry: _Optional[str] = ..., country: _Optional[str] = ..., employees: _Optional[int] = ..., source: _Optional[str] = ..., status: _Optional[str] = ..., status_reason: _Optional[str] = ..., score: _Optional[int] = ..., score_factors: _Optional[_Iterable[_Union[ScoreFactor, _Mapping]]] = ..., owner_id: _Optional[str] = ..., referrals: _Optional[_Iterable[_Union[Referral, _Mapping]]] = ..., description: _Optional[str] = ..., created_at: _Optional[str] = ..., updated_at: _Optional[str] = ..., version: _Optional[int] = ..., conversion: _Optional[_Union[Conversion, _Mapping]] = ...) -> None: ...
+
+class Conversion(_message.Message):
+    __slots__ = ("account_id", "contact_id", "opportunity_id", "converted_at", "converted_by")
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    CONTACT_ID_FIELD_NUMBER: _ClassVar[int]
+    OPPORTUNITY_ID_FIELD_NUMBER: _ClassVar[int]
+    CONVERTED_AT_FIELD_NUMBER: _ClassVar[int]
+    CONVERTED_BY_FIELD_NUMBER: _ClassVar[int]
+    account_id: str
+    contact_id: str
+    opportunity_id: str
+    converted_at: str
+    converted_by: str
+    def __init__(self, account_id: _Optional[str] = ..., contact_id: _Optional[str] = ..., opportunity_id: _Optional[str] = ..., converted_at: _Optional[str] = ..., converted_by: _Optional[str] = ...) -> None: ...
 
 class LeadFields(_message.Message):
     __slots__ = ("first_name", "last_name", "email", "company", "title", "phone", "industry", "country", "employees", "source", "status", "status_reason", "description")
@@ -141,20 +157,24 @@ class GetLeadRequest(_message.Message):
     def __init__(self, id: _Optional[str] = ...) -> None: ...
 
 class ListLeadsRequest(_message.Message):
-    __slots__ = ("status", "owner_id", "source", "q", "page_size", "page_token")
+    __slots__ = ("status", "owner_id", "source", "q", "page_size", "page_token", "account_id", "email_domain")
     STATUS_FIELD_NUMBER: _ClassVar[int]
     OWNER_ID_FIELD_NUMBER: _ClassVar[int]
     SOURCE_FIELD_NUMBER: _ClassVar[int]
     Q_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    EMAIL_DOMAIN_FIELD_NUMBER: _ClassVar[int]
     status: str
     owner_id: str
     source: str
     q: str
     page_size: int
     page_token: str
-    def __init__(self, status: _Optional[str] = ..., owner_id: _Optional[str] = ..., source: _Optional[str] = ..., q: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+    account_id: str
+    email_domain: str
+    def __init__(self, status: _Optional[str] = ..., owner_id: _Optional[str] = ..., source: _Optional[str] = ..., q: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., account_id: _Optional[str] = ..., email_domain: _Optional[str] = ...) -> None: ...
 
 class ListLeadsReply(_message.Message):
     __slots__ = ("leads", "next_page_token")
@@ -239,3 +259,37 @@ class Setting(_message.Message):
     updated_at: str
     updated_by: str
     def __init__(self, document_json: _Optional[str] = ..., version: _Optional[int] = ..., updated_at: _Optional[str] = ..., updated_by: _Optional[str] = ...) -> None: ...
+
+class ConvertLeadRequest(_message.Message):
+    __slots__ = ("id", "account_id", "opportunity_name", "amount", "close_date", "expected_version")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    OPPORTUNITY_NAME_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    CLOSE_DATE_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    account_id: str
+    opportunity_name: str
+    amount: Money
+    close_date: str
+    expected_version: int
+    def __init__(self, id: _Optional[str] = ..., account_id: _Optional[str] = ..., opportunity_name: _Optional[str] = ..., amount: _Optional[_Union[Money, _Mapping]] = ..., close_date: _Optional[str] = ..., expected_version: _Optional[int] = ...) -> None: ...
+
+class ConvertLeadReply(_message.Message):
+    __slots__ = ("lead_id", "account_id", "contact_id", "opportunity_id", "account_created", "replayed", "lead")
+    LEAD_ID_FIELD_NUMBER: _ClassVar[int]
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    CONTACT_ID_FIELD_NUMBER: _ClassVar[int]
+    OPPORTUNITY_ID_FIELD_NUMBER: _ClassVar[int]
+    ACCOUNT_CREATED_FIELD_NUMBER: _ClassVar[int]
+    REPLAYED_FIELD_NUMBER: _ClassVar[int]
+    LEAD_FIELD_NUMBER: _ClassVar[int]
+    lead_id: str
+    account_id: str
+    contact_id: str
+    opportunity_id: str
+    account_created: bool
+    replayed: bool
+    lead: Lead
+    def __init__(self, lead_id: _Optional[str] = ..., account_id: _Optional[str] = ..., contact_id: _Optional[str] = ..., opportunity_id: _Optional[str] = ..., account_created: _Optional[bool] = ..., replayed: _Optional[bool] = ..., lead: _Optional[_Union[Lead, _Mapping]] = ...) -> None: ...

@@ -79,6 +79,11 @@ class LeadsStub:
                 request_serializer=tandem_dot_leads_dot_v1_dot_leads__pb2.PutSettingRequest.SerializeToString,
                 response_deserializer=tandem_dot_leads_dot_v1_dot_leads__pb2.Setting.FromString,
                 _registered_method=True)
+        self.ConvertLead = channel.unary_unary(
+                '/tandem.leads.v1.Leads/ConvertLead',
+                request_serializer=tandem_dot_leads_dot_v1_dot_leads__pb2.ConvertLeadRequest.SerializeToString,
+                response_deserializer=tandem_dot_leads_dot_v1_dot_leads__pb2.ConvertLeadReply.FromString,
+                _registered_method=True)
 
 
 class LeadsServicer:
@@ -144,6 +149,16 @@ class LeadsServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ConvertLead(self, request, context):
+        """Convert a lead: the sales service makes (or reuses) the account, the contact and
+        the opportunity (Sales/ConvertLead), then the lead becomes `converted` and points at
+        them; emits lead_status_changed. Idempotent: converting again returns the same ids.
+        Sales unavailable -> UNAVAILABLE and the lead stays as it was.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_LeadsServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -191,6 +206,11 @@ def add_LeadsServicer_to_server(servicer, server):
                     servicer.PutAssignmentRules,
                     request_deserializer=tandem_dot_leads_dot_v1_dot_leads__pb2.PutSettingRequest.FromString,
                     response_serializer=tandem_dot_leads_dot_v1_dot_leads__pb2.Setting.SerializeToString,
+            ),
+            'ConvertLead': grpc.unary_unary_rpc_method_handler(
+                    servicer.ConvertLead,
+                    request_deserializer=tandem_dot_leads_dot_v1_dot_leads__pb2.ConvertLeadRequest.FromString,
+                    response_serializer=tandem_dot_leads_dot_v1_dot_leads__pb2.ConvertLeadReply.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -436,6 +456,33 @@ class Leads:
             '/tandem.leads.v1.Leads/PutAssignmentRules',
             tandem_dot_leads_dot_v1_dot_leads__pb2.PutSettingRequest.SerializeToString,
             tandem_dot_leads_dot_v1_dot_leads__pb2.Setting.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ConvertLead(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tandem.leads.v1.Leads/ConvertLead',
+            tandem_dot_leads_dot_v1_dot_leads__pb2.ConvertLeadRequest.SerializeToString,
+            tandem_dot_leads_dot_v1_dot_leads__pb2.ConvertLeadReply.FromString,
             options,
             channel_credentials,
             insecure,

@@ -45,7 +45,7 @@ class Sla(_message.Message):
     def __init__(self, first_response_due: _Optional[str] = ..., resolution_due: _Optional[str] = ..., first_responded_at: _Optional[str] = ..., resolved_at: _Optional[str] = ..., first_response_breached: _Optional[bool] = ..., resolution_breached: _Optional[bool] = ..., at_risk: _Optional[bool] = ...) -> None: ...
 
 class Referral(_message.Message):
-    __slots__ = ("id", "case_id", "agent_id", "kind", "status", "lead_id", "assignee_id", "product_interest", "notes", "estimated_value", "reason", "created_at", "updated_at", "version")
+    __slots__ = ("id", "case_id", "agent_id", "kind", "status", "lead_id", "assignee_id", "product_interest", "notes", "estimated_value", "reason", "created_at", "updated_at", "version", "opportunity_id", "outcome_amount")
     ID_FIELD_NUMBER: _ClassVar[int]
     CASE_ID_FIELD_NUMBER: _ClassVar[int]
     AGENT_ID_FIELD_NUMBER: _ClassVar[int]
@@ -60,6 +60,8 @@ class Referral(_message.Message):
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
     UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
+    OPPORTUNITY_ID_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_AMOUNT_FIELD_NUMBER: _ClassVar[int]
     id: str
     case_id: str
     agent_id: str
@@ -74,7 +76,9 @@ class Referral(_message.Message):
     created_at: str
     updated_at: str
     version: int
-    def __init__(self, id: _Optional[str] = ..., case_id: _Optional[str] = ..., agent_id: _Optional[str] = ..., kind: _Optional[str] = ..., status: _Optional[str] = ..., lead_id: _Optional[str] = ..., assignee_id: _Optional[str] = ..., product_interest: _Optional[str] = ..., notes: _Optional[str] = ..., estimated_value: _Optional[_Union[Money, _Mapping]] = ..., reason: _Optional[str] = ..., created_at: _Optional[str] = ..., updated_at: _Optional[str] = ..., version: _Optional[int] = ...) -> None: ...
+    opportunity_id: str
+    outcome_amount: Money
+    def __init__(self, id: _Optional[str] = ..., case_id: _Optional[str] = ..., agent_id: _Optional[str] = ..., kind: _Optional[str] = ..., status: _Optional[str] = ..., lead_id: _Optional[str] = ..., assignee_id: _Optional[str] = ..., product_interest: _Optional[str] = ..., notes: _Optional[str] = ..., estimated_value: _Optional[_Union[Money, _Mapping]] = ..., reason: _Optional[str] = ..., created_at: _Optional[str] = ..., updated_at: _Optional[str] = ..., version: _Optional[int] = ..., opportunity_id: _Optional[str] = ..., outcome_amount: _Optional[_Union[Money, _Mapping]] = ...) -> None: ...
 
 class Case(_message.Message):
     __slots__ = ("id", "number", "subject", "description", "status", "priority", "origin", "account_id", "contact", "owner_id", "sla", "created_at", "updated_at", "version", "referrals")

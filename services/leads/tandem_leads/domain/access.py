@@ -9,25 +9,11 @@ from __future__ import annotations
 
 from typing import Mapping
 
+from tandem_plumbing.directory import subtree
 from tandem_plumbing.failures import Caller, Failure
 
 ADMIN, SALES_MANAGER, SALES_REP = "admin", "sales_manager", "sales_rep"
 CREATORS = (ADMIN, SALES_MANAGER, SALES_REP)
-
-
-def subtree(root: str, managers: Mapping[str, str | None]) -> set[str]:
-    """`root` and everyone below them; `managers` maps user id -> manager id."""
-    reports: dict[str, list[str]] = {}
-    for user_id, manager_id in managers.items():
-        if manager_id is not None:
-            reports.setdefault(manager_id, []).append(user_id)
-    seen, todo = {root}, [root]
-    while todo:
-        for report in reports.get(todo.pop(), []):
-            if report not in seen:  # the gateway prevents loops; a stale copy must not spin
-                seen.add(report)
-                todo.append(report)
-    return seen
 
 
 def visible_owners(caller: Caller, managers: Mapping[str, str | None]) -> set[str] | None:
