@@ -6,78 +6,22 @@ import time
 
 import pytest
 import requests
-from e2e.harness import ADMIN, SERVICES, System, eventually, start_system
+from e2e.harness import eventually
+from e2e.flows import leads_of, open_case, refer
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 
-@pytest.fixture(scope="module")
-def system(make_vhost, make_database, tmp_path_factory):
-    databases = {service: make_database(f"ref_{service}") for service in (*SERVICES, "gateway")}
-    with start_system(tmp_path_factory.mktemp("referral"), make_vhost("e2e-referral"), databases) as system:
-        yield system
-
-
-@pytest.fixture(scope="module")
-def team(system: System):
-    admin = system.login(**ADMIN)
-
-    def create(email, name, role, manager_id=None):
-        body = {"email": email, "name": name, "password": "a-long-password-1", "role": role}
-        if manager_id:
-            body["manager_id"] = manager_id
-        r = requests.post(f"{system.api}/users", json=body, headers=admin, timeout=10)
-        assert r.status_code == 201, r.text
-        return r.json()
-
-    agent = create("ada@example.com", "Ada Agent", "service_agent")
-    manager = create("mia@example.com", "Mia Manager", "sales_manager")
-    rep = create("rex@example.com", "Rex Rep", "sales_rep", manager["id"])
-    # The services learn of the team through events; leads must know the rep to assign.
-    assert eventually(lambda: system.query("leads", "SELECT id FROM reps WHERE id = :id AND active", id=rep["id"]))
-    rules = {"rules": [{"name": "service referrals to Rex", "criteria": {"source": ["service_referral"]},
-                        "assign_to": {"user_id": rep["id"]}}]}
-    r = requests.put(f"{system.api}/lead-assignment-rules", json=rules, headers=admin, timeout=10)
-    assert r.status_code == 200, r.text
-    return {
-        "admin": admin,
-        "agent": {**agent, "auth": system.login("ada@example.com", "a-long-password-1")},
-        "manager": {**manager, "auth": system.login("mia@example.com", "a-long-password-1")},
-        "rep": {**rep, "auth": system.login("rex@example.com", "a-long-password-1")},
-    }
-
-
-def open_case(system, agent, email="carla@acme.example", subject="Cannot add more users",
-              name="Carla Customer", company="Acme Corp"):
-    body = {"subject": subject, "priority": "high", "origin": "email",
-            "contact": {"name": name, "email": email, "company": company}}
-    r = requests.post(f"{system.api}/cases", json=body, headers=agent["auth"], timeout=10)
-    assert r.status_code == 201, r.text
-    return r.json()
-
-
-def refer(system, who, case_id, **fields):
-    body = {"kind": "upsell", "product_interest": "50 more seats", "notes": "hitting the seat limit",
-            "estimated_value": {"amount": "12000.00", "currency": "USD"}, **fields}
-    return requests.post(f"{system.api}/cases/{case_id}/referrals", json=body, headers=who["auth"], timeout=10)
-
-
-def leads_of(system, rep):
-    r = requests.get(f"{system.api}/leads", params={"source": "service_referral"}, headers=rep["auth"], timeout=10)
-    assert r.status_code == 200, r.text
-    return r.json()["items"]
-
-
-def test_an_agents_referral_reaches_the_right_rep_and_comes_back_assigned(system, team):
+def test_an_agents_referral_reaches_the_right_rep_and_comes_back_assigned(crm, team):
     agent, rep = team["agent"], team["rep"]
-    case = open_case(system, agent)
+    case = open_case(crm, agent)
     posted = time.monotonic()
-    r = refer(system, agent, case["id"])
+    r = refer(crm, agent, case["id"])
     assert r.status_code == 202, r.text
     referral = r.json()
     assert (referral["status"], referral["case_id"], referral["agent_id"]) == ("submitted", case["id"], agent["id"])
 
-    lead = eventually(lambda: next((l for l in leads_of(system, rep)
+    lead = eventually(lambda: next((l for l in leads_of(crm, rep)
                                     if (l.get("referral") or {}).get("case_id") == case["id"]), None))
     lead_seen = time.monotonic() - posted
     assert lead, "the rep never saw the referred lead"
@@ -87,7 +31,7 @@ def test_an_agents_referral_reaches_the_right_rep_and_comes_back_assigned(system
     assert 0 <= lead["score"] <= 100 and lead["score_factors"]
 
     def rep_notification():
-        r = requests.get(f"{system.api}/notifications", params={"unread": "true"}, headers=rep["auth"], timeout=10)
+        r = requests.get(f"{crm.api}/notifications", params={"unread": "true"}, headers=rep["auth"], timeout=10)
         assert r.status_code == 200, r.text
         return next((n for n in r.json()["items"] if (n.get("data") or {}).get("lead_id") == lead["id"]), None)
 
@@ -98,7 +42,7 @@ def test_an_agents_referral_reaches_the_right_rep_and_comes_back_assigned(system
     assert "Ada Agent" in text and "Acme Corp" in text and "50 more seats" in text
 
     def referral_status():
-        r = requests.get(f"{system.api}/cases/{case['id']}/referrals", headers=agent["auth"], timeout=10)
+        r = requests.get(f"{crm.api}/cases/{case['id']}/referrals", headers=agent["auth"], timeout=10)
         assert r.status_code == 200, r.text
         current = r.json()["items"][0]
         return current if current["status"] == "assigned" else None
@@ -109,7 +53,7 @@ def test_an_agents_referral_reaches_the_right_rep_and_comes_back_assigned(system
     assert (assigned["lead_id"], assigned["assignee_id"]) == (lead["id"], rep["id"])
 
     def agent_told():
-        r = requests.get(f"{system.api}/notifications", headers=agent["auth"], timeout=10)
+        r = requests.get(f"{crm.api}/notifications", headers=agent["auth"], timeout=10)
         return [n for n in r.json()["items"] if (n.get("data") or {}).get("referral_id") == referral["id"]]
 
     assert eventually(agent_told), "the agent was not told the referral was assigned"
@@ -117,40 +61,40 @@ def test_an_agents_referral_reaches_the_right_rep_and_comes_back_assigned(system
           f"referral assigned on the case after {looped:.2f}s")
 
 
-def test_two_referrals_for_one_contact_make_one_lead_with_both(system, team):
+def test_two_referrals_for_one_contact_make_one_lead_with_both(crm, team):
     agent, rep = team["agent"], team["rep"]
     dan = {"email": "dan@beta.example", "name": "Dan Driver", "company": "Beta GmbH"}
-    first, second = open_case(system, agent, subject="Slow reports", **dan), open_case(system, agent, subject="Export", **dan)
+    first, second = open_case(crm, agent, subject="Slow reports", **dan), open_case(crm, agent, subject="Export", **dan)
     ids = []
     for case in (first, second):
-        r = refer(system, agent, case["id"], product_interest="analytics add-on")
+        r = refer(crm, agent, case["id"], product_interest="analytics add-on")
         assert r.status_code == 202, r.text
         ids.append(r.json()["id"])
 
     def merged():
-        leads = [l for l in leads_of(system, rep) if l["email"] == "dan@beta.example"]
+        leads = [l for l in leads_of(crm, rep) if l["email"] == "dan@beta.example"]
         if len(leads) == 1 and len(leads[0].get("referrals") or []) == 2:
             return leads
         return None
 
     leads = eventually(merged)
-    assert leads, f"expected one lead with both referrals, got {[l for l in leads_of(system, rep) if l['email'] == 'dan@beta.example']}"
+    assert leads, f"expected one lead with both referrals, got {[l for l in leads_of(crm, rep) if l['email'] == 'dan@beta.example']}"
     assert {r["referral_id"] for r in leads[0]["referrals"]} == set(ids)
 
 
-def test_bad_referrals_are_refused_and_write_nothing(system, team):
+def test_bad_referrals_are_refused_and_write_nothing(crm, team):
     agent, rep = team["agent"], team["rep"]
-    case = open_case(system, agent, "erin@gamma.example", name="Erin Example", company="Gamma Ltd")
+    case = open_case(crm, agent, "erin@gamma.example", name="Erin Example", company="Gamma Ltd")
 
-    missing = requests.post(f"{system.api}/cases/{case['id']}/referrals", json={"kind": "upsell"},
+    missing = requests.post(f"{crm.api}/cases/{case['id']}/referrals", json={"kind": "upsell"},
                             headers=agent["auth"], timeout=10)
     assert missing.status_code == 400 and "product_interest" in missing.json()["error"]["details"]["fields"]
-    unknown = refer(system, agent, "no-such-case")
+    unknown = refer(crm, agent, "no-such-case")
     assert unknown.status_code == 404 and unknown.json()["error"]["code"] == "not_found"
-    by_rep = refer(system, rep, case["id"])
+    by_rep = refer(crm, rep, case["id"])
     assert by_rep.status_code == 403
 
     time.sleep(1.0)  # anything wrongly published would have reached leads by now
-    r = requests.get(f"{system.api}/cases/{case['id']}/referrals", headers=agent["auth"], timeout=10)
+    r = requests.get(f"{crm.api}/cases/{case['id']}/referrals", headers=agent["auth"], timeout=10)
     assert r.json()["items"] == []
-    assert not [l for l in leads_of(system, rep) if l["email"] == "erin@gamma.example"]
+    assert not [l for l in leads_of(crm, rep) if l["email"] == "erin@gamma.example"]
