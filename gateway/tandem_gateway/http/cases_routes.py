@@ -5,19 +5,18 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
-from flask import Blueprint, g, jsonify, request
+from flask import Blueprint, jsonify, request
 from tandem.service_desk.v1 import service_desk_pb2 as pb
 from tandem.service_desk.v1.service_desk_pb2_grpc import ServiceDeskStub
 
 from ..identity.domain import ADMIN, SERVICE_AGENT
 from .auth import authenticated
-from .context import gateway
 from .errors import validation_failed
-from .idempotency import HEADER, fingerprint, parse_key, run_once
+from .idempotency import created_once
 from .openapi_parts import errors, json_body as json_content, ok, operation, ref
-from .representations import etag, expected_version, json_body, page_size
+from .representations import expected_version, json_body, known_params, opt, page_params, record
 from .services import ask
 
 bp = Blueprint("cases", __name__, url_prefix="/api/v1")
@@ -83,11 +82,9 @@ def _contact_pb(contact: dict[str, Any]) -> pb.Contact:
 # -- query strings -----------------------------------------------------------------------
 def _query(*names: str) -> dict[str, Any]:
     """The query parameters (page_size and page_token always allowed), strictly."""
-    allowed = (*names, "page_size", "page_token")
-    problems = {name: "unknown query parameter" for name in request.args if name not in allowed}
+    problems = known_params(*names)
     values: dict[str, Any] = {name: request.args[name] for name in names if name in request.args}
-    values["page_token"] = request.args.get("page_token", "")
-    values["page_size"] = page_size(problems)
+    values.update(page_params(problems))
     if problems:
         raise validation_failed(problems)
     return values
@@ -98,10 +95,6 @@ def _page(items: list, token: str):
 
 
 # -- rendering -----------------------------------------------------------------------------
-def _opt(message, name: str) -> Any:
-    return getattr(message, name) if message.HasField(name) else None
-
-
 def _money_json(money: pb.Money) -> dict[str, str]:
     return {"amount": money.amount, "currency": money.currency}
 
@@ -109,11 +102,11 @@ def _money_json(money: pb.Money) -> dict[str, str]:
 def referral_json(referral: pb.Referral) -> dict[str, Any]:
     return {
         "id": referral.id, "case_id": referral.case_id, "agent_id": referral.agent_id, "kind": referral.kind,
-        "status": referral.status, "lead_id": _opt(referral, "lead_id"),
-        "assignee_id": _opt(referral, "assignee_id"), "product_interest": referral.product_interest,
-        "notes": _opt(referral, "notes"),
+        "status": referral.status, "lead_id": opt(referral, "lead_id"),
+        "assignee_id": opt(referral, "assignee_id"), "product_interest": referral.product_interest,
+        "notes": opt(referral, "notes"),
         "estimated_value": _money_json(referral.estimated_value) if referral.HasField("estimated_value") else None,
-        "reason": _opt(referral, "reason"), "created_at": referral.created_at, "updated_at": referral.updated_at,
+        "reason": opt(referral, "reason"), "created_at": referral.created_at, "updated_at": referral.updated_at,
         "version": referral.version,
     }
 
@@ -122,15 +115,15 @@ def case_json(case: pb.Case) -> dict[str, Any]:
     contact = case.contact
     sla = case.sla
     return {
-        "id": case.id, "number": case.number, "subject": case.subject, "description": _opt(case, "description"),
+        "id": case.id, "number": case.number, "subject": case.subject, "description": opt(case, "description"),
         "status": case.status, "priority": case.priority, "origin": case.origin,
-        "account_id": _opt(case, "account_id"),
-        "contact": {"name": contact.name, "email": contact.email, "phone": _opt(contact, "phone"),
-                    "company": _opt(contact, "company")} if case.HasField("contact") else None,
-        "owner_id": _opt(case, "owner_id"),
+        "account_id": opt(case, "account_id"),
+        "contact": {"name": contact.name, "email": contact.email, "phone": opt(contact, "phone"),
+                    "company": opt(contact, "company")} if case.HasField("contact") else None,
+        "owner_id": opt(case, "owner_id"),
         "sla": {
             "first_response_due": sla.first_response_due, "resolution_due": sla.resolution_due,
-            "first_responded_at": _opt(sla, "first_responded_at"), "resolved_at": _opt(sla, "resolved_at"),
+            "first_responded_at": opt(sla, "first_responded_at"), "resolved_at": opt(sla, "resolved_at"),
             "first_response_breached": sla.first_response_breached, "resolution_breached": sla.resolution_breached,
             "at_risk": sla.at_risk,
         },
@@ -145,39 +138,12 @@ def comment_json(comment: pb.Comment) -> dict[str, Any]:
 
 
 def history_json(entry: pb.HistoryEntry) -> dict[str, Any]:
-    return {"at": entry.at, "actor_id": _opt(entry, "actor_id"), "field": entry.field,
+    return {"at": entry.at, "actor_id": opt(entry, "actor_id"), "field": entry.field,
             "from": json.loads(entry.from_json), "to": json.loads(entry.to_json)}
-
-
-def _record(body: dict[str, Any], status: int = 200, location: str | None = None):
-    response = jsonify(body)
-    response.status_code = status
-    if "version" in body:
-        response.headers["ETag"] = etag(body["version"])
-    if location:
-        response.headers["Location"] = location
-    return response
 
 
 def _ask(method: str, message):
     return ask(SERVICE, ServiceDeskStub, method, message)
-
-
-def _created(payload: dict[str, Any], make: Callable[[], tuple[int, dict[str, Any]]],
-             location: Callable[[dict[str, Any]], str] | None = None):
-    """The response of `make()` -> (status, body), run once per Idempotency-Key (a retry
-    replays the first answer). Without a key nothing is stored and no gateway
-    transaction is held open during the call."""
-    key = parse_key(request.headers.get(HEADER))
-    if key is None:
-        (status, body), replayed = make(), False
-    else:
-        (status, body), replayed = run_once(gateway().sessions, g.user.id, key,
-                                            fingerprint(request.method, request.path, payload), lambda _s: make())
-    response = _record(body, status, location(body) if location else None)
-    if replayed:
-        response.headers["Idempotent-Replayed"] = "true"
-    return response
 
 
 # -- routes ----------------------------------------------------------------------------------
@@ -190,7 +156,7 @@ def create_case():
         origin=body.get("origin") or "", account_id=body.get("account_id"), owner_id=body.get("owner_id"),
         contact=_contact_pb(body["contact"]) if body.get("contact") is not None else None,
     )
-    return _created(body, lambda: (201, case_json(_ask("CreateCase", message))),
+    return created_once(body, lambda: (201, case_json(_ask("CreateCase", message))),
                     location=lambda case: f"{CASES_PATH}/{case['id']}")
 
 
@@ -204,7 +170,7 @@ def list_cases():
 @bp.get("/cases/<case_id>")
 @authenticated()
 def get_case(case_id: str):
-    return _record(case_json(_ask("GetCase", pb.GetCaseRequest(id=case_id))))
+    return record(case_json(_ask("GetCase", pb.GetCaseRequest(id=case_id))))
 
 
 @bp.patch("/cases/<case_id>")
@@ -216,7 +182,7 @@ def update_case(case_id: str):
     cleared = sorted(name for name, value in body.items() if value is None)
     contact = _contact_pb(body["contact"]) if body.get("contact") is not None else None
     message = pb.UpdateCaseRequest(id=case_id, expected_version=version, contact=contact, cleared=cleared, **values)
-    return _record(case_json(_ask("UpdateCase", message)))
+    return record(case_json(_ask("UpdateCase", message)))
 
 
 @bp.post("/cases/<case_id>/comments")
@@ -224,7 +190,7 @@ def update_case(case_id: str):
 def add_comment(case_id: str):
     body = _body(COMMENT_CREATE)
     message = pb.AddCommentRequest(case_id=case_id, body=body.get("body") or "", internal=body.get("internal", False))
-    return _created(body, lambda: (201, comment_json(_ask("AddComment", message))))
+    return created_once(body, lambda: (201, comment_json(_ask("AddComment", message))))
 
 
 @bp.get("/cases/<case_id>/comments")
@@ -252,7 +218,7 @@ def submit_referral(case_id: str):
         estimated_value=pb.Money(amount=value.get("amount", ""), currency=value.get("currency", ""))
         if value is not None else None,
     )
-    return _created(body, lambda: (202, referral_json(_ask("SubmitReferral", message))))
+    return created_once(body, lambda: (202, referral_json(_ask("SubmitReferral", message))))
 
 
 @bp.get("/cases/<case_id>/referrals")

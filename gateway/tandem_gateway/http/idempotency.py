@@ -12,13 +12,16 @@ import json
 from datetime import datetime, timezone
 from typing import Any, Callable
 
+from flask import g, request
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from tandem_plumbing.db import transaction
 
 from ..adapters.models import idempotency_keys
+from .context import gateway
 from .errors import ApiError, validation_failed
+from .representations import record
 
 MAX_KEY_LENGTH = 255
 HEADER = "Idempotency-Key"
@@ -37,6 +40,22 @@ def parse_key(header: str | None) -> str | None:
     if not 0 < len(header) <= MAX_KEY_LENGTH or not header.isprintable():
         raise validation_failed({HEADER: f"must be 1 to {MAX_KEY_LENGTH} printable characters"})
     return header
+
+
+def created_once(payload: Any, make: Callable[[], Outcome], location: Callable[[dict[str, Any]], str] | None = None):
+    """The response of `make()` -> (status, body), run once per Idempotency-Key (a retry
+    replays the first answer). Without a key nothing is stored and no gateway
+    transaction is held open during the call."""
+    key = parse_key(request.headers.get(HEADER))
+    if key is None:
+        (status, body), replayed = make(), False
+    else:
+        (status, body), replayed = run_once(gateway().sessions, g.user.id, key,
+                                            fingerprint(request.method, request.path, payload), lambda _s: make())
+    response = record(body, status, location(body) if location else None)
+    if replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return response
 
 
 def run_once(

@@ -10,19 +10,16 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Blueprint, g, jsonify, request
+from flask import Blueprint, jsonify, request
 from tandem.leads.v1 import leads_pb2, leads_pb2_grpc
-from tandem_plumbing.grpc_client import ServiceUnavailable
-from tandem_plumbing.rpc import RpcFailure
 
 from ..identity.domain import ADMIN, SALES_MANAGER, SALES_REP
 from .auth import authenticated
-from .context import gateway
 from .errors import validation_failed
-from .idempotency import HEADER, fingerprint, parse_key, run_once
+from .idempotency import created_once
 from .openapi_parts import errors, json_body as json_content, ok, operation, ref
-from .representations import etag, expected_version, json_body, page_size
-from .services import ask
+from .representations import expected_version, json_body, known_params, opt, page_params, record
+from .services import ask, ask_or_report
 
 bp = Blueprint("leads", __name__, url_prefix="/api/v1")
 
@@ -81,36 +78,12 @@ def _flag(value: Any, problems: dict[str, str]) -> bool:
 
 
 def _ask_or_report(method: str, message: Any, problems: dict[str, str]) -> Any:
-    """Ask the service; with shape problems, have it only validate and answer 400 with
-    its problems and ours together."""
-    if not problems:
-        return ask("leads", STUB, method, message)
-    message.validate_only = True
-    try:
-        ask("leads", STUB, method, message)
-    except RpcFailure as failure:
-        if failure.kind == "invalid":
-            problems = {**failure.details.get("fields", {}), **problems}
-    except ServiceUnavailable:
-        pass  # the shape problems alone are still worth a clear answer
-    raise validation_failed(problems)
-
-
-def _page(problems: dict[str, str]) -> dict[str, Any]:
-    return {"page_size": page_size(problems), "page_token": request.args.get("page_token", "")}
-
-
-def _known_params(*names: str) -> dict[str, str]:
-    return {name: "unknown query parameter" for name in request.args if name not in ("page_size", "page_token", *names)}
+    return ask_or_report("leads", STUB, method, message, problems)
 
 
 # -- responses -----------------------------------------------------------------------------
-def _opt(message: Any, name: str) -> Any:
-    return getattr(message, name) if message.HasField(name) else None
-
-
 def _referral_json(referral: leads_pb2.Referral) -> dict[str, Any]:
-    value = _opt(referral, "estimated_value")
+    value = opt(referral, "estimated_value")
     return {
         "referral_id": referral.referral_id,
         "case_id": referral.case_id,
@@ -118,7 +91,7 @@ def _referral_json(referral: leads_pb2.Referral) -> dict[str, Any]:
         "agent_id": referral.agent_id,
         "kind": referral.kind,
         "product_interest": referral.product_interest,
-        "notes": _opt(referral, "notes"),
+        "notes": opt(referral, "notes"),
         "estimated_value": {"amount": value.amount, "currency": value.currency} if value else None,
         "attached_at": referral.attached_at,
     }
@@ -131,40 +104,31 @@ def lead_json(lead: leads_pb2.Lead) -> dict[str, Any]:
         "id": lead.id,
         "first_name": lead.first_name,
         "last_name": lead.last_name,
-        "email": _opt(lead, "email"),
+        "email": opt(lead, "email"),
         "company": lead.company,
-        "title": _opt(lead, "title"),
-        "phone": _opt(lead, "phone"),
-        "industry": _opt(lead, "industry"),
-        "country": _opt(lead, "country"),
-        "employees": _opt(lead, "employees"),
+        "title": opt(lead, "title"),
+        "phone": opt(lead, "phone"),
+        "industry": opt(lead, "industry"),
+        "country": opt(lead, "country"),
+        "employees": opt(lead, "employees"),
         "source": lead.source,
         "status": lead.status,
-        "status_reason": _opt(lead, "status_reason"),
+        "status_reason": opt(lead, "status_reason"),
         "score": lead.score,
         "score_factors": [{"factor": f.factor, "points": f.points, "reason": f.reason} for f in lead.score_factors],
-        "owner_id": _opt(lead, "owner_id"),
+        "owner_id": opt(lead, "owner_id"),
         "referral": {k: first[k] for k in ("case_id", "referral_id", "agent_id")} if first else None,
         "referrals": referrals,
-        "description": _opt(lead, "description"),
+        "description": opt(lead, "description"),
         "created_at": lead.created_at,
         "updated_at": lead.updated_at,
         "version": lead.version,
     }
 
 
-def _one(body: dict[str, Any], status: int = 200, location: str | None = None):
-    response = jsonify(body)
-    response.status_code = status
-    response.headers["ETag"] = etag(body["version"])
-    if location:
-        response.headers["Location"] = location
-    return response
-
-
 def _setting_json(setting: leads_pb2.Setting) -> dict[str, Any]:
     return {**json.loads(setting.document_json), "version": setting.version,
-            "updated_at": _opt(setting, "updated_at"), "updated_by": _opt(setting, "updated_by")}
+            "updated_at": opt(setting, "updated_at"), "updated_by": opt(setting, "updated_by")}
 
 
 # -- routes --------------------------------------------------------------------------------
@@ -174,7 +138,7 @@ def create_lead():
     payload = json_body()
     problems: dict[str, str] = {}
     values, _nulls = _lead_fields(payload, problems, extra=("owner_id", "allow_duplicate"))
-    problems.update(_known_params("allow_duplicate"))
+    problems.update(known_params("allow_duplicate"))
     allow = "allow_duplicate" in payload and _flag(payload["allow_duplicate"], problems)
     if "allow_duplicate" in request.args:  # the query may say it instead
         allow = _flag({"true": True, "false": False}.get(request.args["allow_duplicate"]), problems) or allow
@@ -182,28 +146,16 @@ def create_lead():
     owner_id = _owner_id(payload, problems)
     if owner_id is not None:
         message.owner_id = owner_id
-    key = parse_key(request.headers.get(HEADER))
-
-    def create(_session=None):
-        return 201, lead_json(_ask_or_report("CreateLead", message, problems))
-
-    if key is None:
-        (status, body), replayed = create(), False
-    else:
-        described = {"body": payload, "query": request.args.to_dict()}
-        (status, body), replayed = run_once(gateway().sessions, g.user.id, key,
-                                            fingerprint(request.method, request.path, described), create)
-    response = _one(body, status, f"{LEADS_PATH}/{body['id']}")
-    if replayed:
-        response.headers["Idempotent-Replayed"] = "true"
-    return response
+    return created_once({"body": payload, "query": request.args.to_dict()},
+                        lambda: (201, lead_json(_ask_or_report("CreateLead", message, problems))),
+                        location=lambda lead: f"{LEADS_PATH}/{lead['id']}")
 
 
 @bp.get("/leads")
 @authenticated()
 def list_leads():
-    problems = _known_params("status", "owner_id", "source", "q")
-    page = _page(problems)
+    problems = known_params("status", "owner_id", "source", "q")
+    page = page_params(problems)
     if problems:
         raise validation_failed(problems)
     filters = {name: request.args[name] for name in ("status", "owner_id", "source", "q") if name in request.args}
@@ -215,7 +167,7 @@ def list_leads():
 @bp.get("/leads/<lead_id>")
 @authenticated()
 def get_lead(lead_id: str):
-    return _one(lead_json(ask("leads", STUB, "GetLead", leads_pb2.GetLeadRequest(id=lead_id))))
+    return record(lead_json(ask("leads", STUB, "GetLead", leads_pb2.GetLeadRequest(id=lead_id))))
 
 
 @bp.patch("/leads/<lead_id>")
@@ -233,24 +185,24 @@ def update_lead(lead_id: str):
         message.owner_id = owner_id
     if version is not None:
         message.expected_version = version
-    return _one(lead_json(_ask_or_report("UpdateLead", message, problems)))
+    return record(lead_json(_ask_or_report("UpdateLead", message, problems)))
 
 
 @bp.get("/leads/<lead_id>/history")
 @authenticated()
 def lead_history(lead_id: str):
-    problems = _known_params()
-    page = _page(problems)
+    problems = known_params()
+    page = page_params(problems)
     if problems:
         raise validation_failed(problems)
     reply = ask("leads", STUB, "GetLeadHistory", leads_pb2.GetLeadHistoryRequest(id=lead_id, **page))
-    items = [{"at": e.at, "actor_id": _opt(e, "actor_id"), "action": e.action, "changes": json.loads(e.changes_json),
-              "note": _opt(e, "note"), "correlation_id": _opt(e, "correlation_id")} for e in reply.entries]
+    items = [{"at": e.at, "actor_id": opt(e, "actor_id"), "action": e.action, "changes": json.loads(e.changes_json),
+              "note": opt(e, "note"), "correlation_id": opt(e, "correlation_id")} for e in reply.entries]
     return jsonify({"items": items, "next_page_token": reply.next_page_token or None})
 
 
 def _get_setting(method: str):
-    return _one(_setting_json(ask("leads", STUB, method, leads_pb2.GetSettingRequest())))
+    return record(_setting_json(ask("leads", STUB, method, leads_pb2.GetSettingRequest())))
 
 
 def _put_setting(method: str):
@@ -259,7 +211,7 @@ def _put_setting(method: str):
     version = expected_version()
     if version is not None:
         message.expected_version = version
-    return _one(_setting_json(ask("leads", STUB, method, message)))
+    return record(_setting_json(ask("leads", STUB, method, message)))
 
 
 @bp.get("/lead-scoring")

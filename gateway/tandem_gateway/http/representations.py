@@ -92,3 +92,29 @@ def expected_version() -> int | None:
         raise ApiError(412, "version_mismatch", "If-Match does not name a version of this record",
                        {"if_match": header})
     return int(match.group(1))
+
+
+def opt(message: Any, name: str) -> Any:
+    """A proto3 optional field's value, None when unset."""
+    return getattr(message, name) if message.HasField(name) else None
+
+
+def record(body: dict[str, Any], status: int = 200, location: str | None = None):
+    """A record's response: its ETag (when it has a version) and, when created, Location."""
+    response = jsonify(body)
+    response.status_code = status
+    if "version" in body:
+        response.headers["ETag"] = etag(body["version"])
+    if location:
+        response.headers["Location"] = location
+    return response
+
+
+def known_params(*names: str) -> dict[str, str]:
+    """A problem for each query parameter that is neither in `names` nor a page parameter."""
+    return {name: "unknown query parameter" for name in request.args if name not in ("page_size", "page_token", *names)}
+
+
+def page_params(problems: dict[str, str]) -> dict[str, Any]:
+    """`page_size` and `page_token` for a List request; a bad size goes to `problems`."""
+    return {"page_size": page_size(problems), "page_token": request.args.get("page_token", "")}
