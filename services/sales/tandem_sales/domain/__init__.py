@@ -1,0 +1,1 @@
+"""The sales domain in plain Python (no I/O)."""
