@@ -51,3 +51,12 @@ class Failure(Exception):
             return cls(body["kind"], body["code"], body["message"], body.get("details") or {})
         except (ValueError, KeyError, TypeError):
             return None
+
+
+class ServiceUnavailable(Exception):
+    """A service that was asked did not answer in time (down, draining, too slow)."""
+
+    def __init__(self, service: str, detail: str) -> None:
+        super().__init__(f"{service} is unavailable: {detail}")
+        self.service = service
+        self.detail = detail

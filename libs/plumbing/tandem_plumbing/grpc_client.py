@@ -8,6 +8,7 @@ from typing import Any
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from .failures import ServiceUnavailable
 from .rpc import failure_from_rpc_error
 from .settings import env_float
 
@@ -18,13 +19,6 @@ UNAVAILABLE_CODES = (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEE
 
 def default_deadline() -> float:
     return env_float("GRPC_DEADLINE_SECONDS", 5.0)
-
-
-class ServiceUnavailable(Exception):
-    def __init__(self, service: str, detail: str) -> None:
-        super().__init__(f"{service} is unavailable: {detail}")
-        self.service = service
-        self.detail = detail
 
 
 class _DeadlineInterceptor(

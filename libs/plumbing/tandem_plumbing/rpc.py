@@ -9,6 +9,8 @@ Failures: a use case raises `failures.Failure(kind, code, message, details)` (kn
 here as `RpcFailure`); the servicer method, wrapped in `@rpc_method`, aborts with the
 matching gRPC status and the failure as JSON in the trailing metadata; `grpc_client.call`
 raises the same failure on the calling side, which the gateway maps to its HTTP status.
+A servicer that itself calls a service that is down answers UNAVAILABLE (the caller
+sees ServiceUnavailable, the gateway 503).
 """
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ import logging
 
 import grpc
 
-from .failures import Caller
+from .failures import Caller, ServiceUnavailable
 from .failures import Failure as RpcFailure  # the name servicers and the gateway know it by
 
 log = logging.getLogger(__name__)
@@ -75,6 +77,8 @@ def rpc_method(method):
         except RpcFailure as failure:
             context.set_trailing_metadata(((ERROR_KEY, failure.to_json()),))
             context.abort(KINDS[failure.kind], failure.message)
+        except ServiceUnavailable as exc:  # a service this call depends on is down: so is this call
+            context.abort(grpc.StatusCode.UNAVAILABLE, str(exc))
         except Exception:
             log.exception("%s failed", method.__qualname__)
             context.abort(grpc.StatusCode.INTERNAL, "internal error (logged)")
