@@ -1,6 +1,7 @@
 """What the leads service does, over a SQLAlchemy session inside the caller's
 transaction. Each change writes its rows, its history and its events together
-(events last: `record_event` holds the outbox lock until commit).
+(events last: `record_event` holds the outbox lock until commit). Conversion alone
+takes the session factory: it must hold no transaction while sales works.
 
 Events caused by one change all carry the same LeadSnapshot (the lead after the
 whole change, one version): consumers ignore only strictly older versions.
@@ -14,10 +15,11 @@ import json
 import uuid
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 from tandem_plumbing import directory as user_directory
+from tandem_plumbing.db import transaction
 from tandem_plumbing.envelope import Envelope
 from tandem_plumbing.outbox import record_event
 from tandem_plumbing.failures import Caller, Failure
@@ -26,10 +28,15 @@ from .adapters import repository
 from .adapters.models import reps
 from .domain import access, assignment, dedupe, scoring
 from .domain.leads import (
+    CONVERTED,
+    Conversion,
+    ConversionRequest,
     Lead,
     STATUSES,
     SOURCES,
     apply_changes,
+    check_conversion,
+    check_convertible,
     fill_missing,
     invalid,
     parse_changes,
@@ -316,6 +323,79 @@ def update_lead(
     return changed
 
 
+# -- conversion ----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class SalesRecords:
+    """What sales made or reused for a converted lead."""
+
+    account_id: str
+    contact_id: str
+    opportunity_id: str
+    account_created: bool
+
+
+# Asks sales to convert the lead as the caller (Sales/ConvertLead); raises
+# ServiceUnavailable when sales does not answer and Failure when it refuses.
+ConvertInSales = Callable[[Caller, Lead, ConversionRequest], SalesRecords]
+
+
+@dataclass(frozen=True)
+class Converted:
+    lead: Lead  # converted, with its conversion
+    replayed: bool  # converted before this call: the stored ids, sales not asked
+
+
+def convert_lead(
+    sessions: sessionmaker[Session],
+    caller: Caller,
+    lead_id: str,
+    request: ConversionRequest,
+    convert_in_sales: ConvertInSales,
+    *,
+    expected_version: int | None = None,
+) -> Converted:
+    """Sales makes (or reuses) the account, contact and opportunity, then the lead
+    becomes `converted` and points at them (history, lead_status_changed).
+
+    No transaction is held while sales works. Sales is idempotent by lead, so when
+    sales is down, refuses, or this process dies before recording, the lead is as it
+    was and converting again repairs it with the same ids. A lead converted already
+    answers with its stored ids without asking sales."""
+    request = check_conversion(request)
+    with sessions() as session:
+        lead = get_lead(session, caller, lead_id)
+    if lead.conversion is not None:
+        return Converted(lead, replayed=True)
+    if expected_version is not None and expected_version != lead.version:
+        raise Failure("stale", "version_mismatch", "the lead changed since you read it; read it again",
+                      {"current_version": lead.version})
+    check_convertible(lead)
+    records = convert_in_sales(caller, lead, request)
+    with transaction(sessions) as session:
+        return _record_conversion(session, caller, lead_id, records)
+
+
+def _record_conversion(session: Session, caller: Caller, lead_id: str, records: SalesRecords) -> Converted:
+    lead = repository.get_lead(session, lead_id, for_update=True)
+    if lead.conversion is not None:  # a concurrent conversion recorded it first (sales gave both the same ids)
+        return Converted(lead, replayed=True)
+    check_convertible(lead)  # it may have been disqualified while sales worked
+    now = _now()
+    conversion = Conversion(account_id=records.account_id, contact_id=records.contact_id,
+                            opportunity_id=records.opportunity_id, converted_at=now, converted_by=caller.user_id,
+                            account_created=records.account_created)
+    changed = lead.with_changes(status=CONVERTED, status_reason=None, conversion=conversion,
+                                version=lead.version + 1, updated_at=now)
+    _save(session, changed)
+    _history(session, lead, changed, "converted", actor_id=caller.user_id, fields=("status", "status_reason"),
+             note=f"account {records.account_id}{' (new)' if records.account_created else ''}, "
+                  f"contact {records.contact_id}, opportunity {records.opportunity_id}",
+             correlation_id=caller.request_id)
+    _emit(session, LEAD_STATUS_CHANGED, {"lead": changed.snapshot(), "from": lead.status, "to": CONVERTED,
+                                         "reason": None}, caller.request_id)
+    return Converted(changed, replayed=False)
+
+
 # -- lists and their page tokens -----------------------------------------------------------
 def _encode(value: Any) -> str:
     return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
@@ -340,10 +420,14 @@ def list_leads(
     owner_id: str | None = None,
     source: str | None = None,
     q: str | None = None,
+    account_id: str | None = None,
+    email_domain: str | None = None,
     page_size: int = 0,
     page_token: str = "",
 ) -> tuple[list[Lead], str | None]:
-    """The caller's visible leads, newest first; `owner_id="none"`: the unassigned ones."""
+    """The caller's visible leads, newest first; `owner_id="none"`: the unassigned ones;
+    `account_id`: those converted into that account; `email_domain`: those whose email
+    is at that domain (case-insensitive)."""
     problems = {}
     if status is not None and status not in STATUSES:
         problems["status"] = f"must be one of {', '.join(STATUSES)}"
@@ -365,6 +449,7 @@ def list_leads(
     found = repository.page_leads(
         session, visible=visible, limit=limit + 1, after=after, status=status, source=source, q=q or None,
         owner_id=owner_id if owner_id != "none" else None, unassigned=owner_id == "none",
+        account_id=account_id or None, email_domain=(email_domain or "").strip().lstrip("@") or None,
     )
     more, found = len(found) > limit, found[:limit]
     token = _encode([found[-1].created_at.isoformat(), found[-1].id]) if more else None

@@ -5,7 +5,7 @@ import socket
 
 import pytest
 from tandem.leads.v1 import leads_pb2, leads_pb2_grpc
-from tandem_plumbing.grpc_client import call, channel
+from tandem_plumbing.grpc_client import ServiceUnavailable, call, channel
 from tandem_plumbing.grpc_server import build_server
 from tandem_plumbing.rpc import Caller, RpcFailure, caller_metadata
 
@@ -120,3 +120,15 @@ def test_settings_round_trip(leads, people):
     with pytest.raises(RpcFailure) as failure:
         leads("GetAssignmentRules", leads_pb2.GetSettingRequest(), as_=people["rep"])
     assert failure.value.kind == "forbidden"
+
+
+def test_convert_with_sales_down_answers_unavailable_and_leaves_the_lead(leads, people, leads_db, monkeypatch):
+    monkeypatch.setenv("SALES_GRPC_ADDR", f"127.0.0.1:{_free_port()}")  # nothing listens there
+    rep = people["rep"]
+    made = leads("CreateLead", leads_pb2.CreateLeadRequest(lead=fields(status="qualified"), owner_id="rep"))
+    events = leads_db.count("outbox")
+    with pytest.raises(ServiceUnavailable) as unavailable:
+        leads("ConvertLead", leads_pb2.ConvertLeadRequest(id=made.id), as_=rep)
+    assert "sales is unavailable" in unavailable.value.detail
+    assert leads("GetLead", leads_pb2.GetLeadRequest(id=made.id), as_=rep) == made
+    assert leads_db.count("outbox") == events

@@ -53,7 +53,7 @@ def test_a_created_lead_is_scored_assigned_by_the_rules_and_announced(leads_db, 
     assert snapshot["id"] == created.id and snapshot["owner_id"] == "rep1" and snapshot["referrals"] == []
     assert set(snapshot) == {"id", "version", "first_name", "last_name", "email", "company", "title", "industry",
                              "country", "employees", "source", "status", "status_reason", "score", "score_factors",
-                             "owner_id", "referrals"}
+                             "owner_id", "referrals", "conversion"}
     assert events[1].data == {"lead": snapshot, "previous_owner_id": None, "reason": "rules"}
     actions = [(e["action"], e["actor_id"]) for e in history(leads_db, team["admin"], created.id)]
     assert actions == [("created", "admin"), ("assigned", None)]

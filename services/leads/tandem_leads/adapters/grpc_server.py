@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import Engine
@@ -11,13 +10,10 @@ from tandem_plumbing.db import session_factory, transaction
 from tandem_plumbing.rpc import caller_from, rpc_method
 
 from .. import use_cases
-from ..domain.leads import Lead, Referral, invalid
+from ..domain.leads import ConversionRequest, Lead, Money, Referral, invalid, rfc3339
+from .sales import convert_in_sales
 
 _FIELDS = [field.name for field in leads_pb2.LeadFields.DESCRIPTOR.fields]
-
-
-def _rfc3339(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _given(message: leads_pb2.LeadFields) -> dict[str, Any]:
@@ -36,7 +32,7 @@ def _referral_message(referral: Referral) -> leads_pb2.Referral:
         referral_id=referral.referral_id, case_id=referral.case_id,
         case_number="" if referral.case_number is None else str(referral.case_number),
         agent_id=referral.agent_id, kind=referral.kind, product_interest=referral.product_interest,
-        notes=referral.notes, attached_at=_rfc3339(referral.attached_at),
+        notes=referral.notes, attached_at=rfc3339(referral.attached_at),
         estimated_value=leads_pb2.Money(amount=value.amount, currency=value.currency) if value else None,
     )
 
@@ -51,16 +47,31 @@ def lead_message(lead: Lead) -> leads_pb2.Lead:
         score_factors=[leads_pb2.ScoreFactor(factor=f.factor, points=f.points, reason=f.reason)
                        for f in lead.score_factors],
         referrals=[_referral_message(r) for r in lead.referrals],
-        created_at=_rfc3339(lead.created_at),
-        updated_at=_rfc3339(lead.updated_at),
+        created_at=rfc3339(lead.created_at),
+        updated_at=rfc3339(lead.updated_at),
+        conversion=_conversion_message(lead.conversion) if lead.conversion else None,
     )
+
+
+def _conversion_message(conversion) -> leads_pb2.Conversion:
+    return _optional(leads_pb2.Conversion, account_id=conversion.account_id, contact_id=conversion.contact_id,
+                     opportunity_id=conversion.opportunity_id, converted_at=rfc3339(conversion.converted_at),
+                     converted_by=conversion.converted_by)
+
+
+def _conversion_request(request: leads_pb2.ConvertLeadRequest) -> ConversionRequest:
+    given = {name: getattr(request, name) for name in ("account_id", "opportunity_name", "close_date")
+             if request.HasField(name)}
+    if request.HasField("amount"):
+        given["amount"] = Money(request.amount.amount, request.amount.currency)
+    return ConversionRequest(**given)
 
 
 def _setting_message(setting: use_cases.Setting) -> leads_pb2.Setting:
     return _optional(
         leads_pb2.Setting,
         document_json=json.dumps(setting.document), version=setting.version, updated_by=setting.updated_by,
-        updated_at=_rfc3339(setting.updated_at) if setting.updated_at else None,
+        updated_at=rfc3339(setting.updated_at) if setting.updated_at else None,
     )
 
 
@@ -99,8 +110,8 @@ class LeadsServicer(leads_pb2_grpc.LeadsServicer):
     @rpc_method
     def ListLeads(self, request, context):
         caller = caller_from(context)
-        filters = {name: getattr(request, name) for name in ("status", "owner_id", "source", "q")
-                   if request.HasField(name)}
+        filters = {name: getattr(request, name) for name in ("status", "owner_id", "source", "q", "account_id",
+                                                             "email_domain") if request.HasField(name)}
         with self.sessions() as session:
             found, token = use_cases.list_leads(session, caller, **filters, page_size=request.page_size,
                                                 page_token=request.page_token)
@@ -118,13 +129,25 @@ class LeadsServicer(leads_pb2_grpc.LeadsServicer):
         return lead_message(lead) if lead else leads_pb2.Lead()
 
     @rpc_method
+    def ConvertLead(self, request, context):
+        caller = caller_from(context)
+        converted = use_cases.convert_lead(self.sessions, caller, request.id, _conversion_request(request),
+                                           convert_in_sales, expected_version=_version(request))
+        conversion = converted.lead.conversion
+        return leads_pb2.ConvertLeadReply(
+            lead_id=converted.lead.id, account_id=conversion.account_id, contact_id=conversion.contact_id,
+            opportunity_id=conversion.opportunity_id, account_created=conversion.account_created,
+            replayed=converted.replayed, lead=lead_message(converted.lead),
+        )
+
+    @rpc_method
     def GetLeadHistory(self, request, context):
         caller = caller_from(context)
         with self.sessions() as session:
             entries, token = use_cases.lead_history(session, caller, request.id, page_size=request.page_size,
                                                     page_token=request.page_token)
         return leads_pb2.LeadHistoryReply(
-            entries=[_optional(leads_pb2.HistoryEntry, seq=e["seq"], at=_rfc3339(e["at"]), actor_id=e["actor_id"],
+            entries=[_optional(leads_pb2.HistoryEntry, seq=e["seq"], at=rfc3339(e["at"]), actor_id=e["actor_id"],
                                action=e["action"], changes_json=json.dumps(e["changes"]), note=e["note"],
                                correlation_id=e["correlation_id"]) for e in entries],
             next_page_token=token or "",

@@ -1,6 +1,7 @@
 """The leads service's own database."""
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     DateTime,
     ForeignKey,
@@ -45,10 +46,18 @@ leads = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Column("version", Integer, nullable=False),
+    # Where conversion took it in sales (all null until then).
+    Column("converted_account_id", String(64)),
+    Column("converted_contact_id", String(64)),
+    Column("converted_opportunity_id", String(64)),
+    Column("converted_at", DateTime(timezone=True)),
+    Column("converted_by", String(64)),
+    Column("conversion_created_account", Boolean),  # replayed conversions answer as the first one did
     Index("ix_leads_email_key", "email_key"),
     Index("ix_leads_name_key", "name_key"),
     Index("ix_leads_owner_status", "owner_id", "status"),
     Index("ix_leads_created", "created_at", "id"),
+    Index("ix_leads_converted_account", "converted_account_id"),
 )
 
 lead_referrals = Table(

@@ -10,7 +10,7 @@ from sqlalchemy import and_, func, insert, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from ..domain.assignment import Rep
-from ..domain.leads import CLOSED_STATUSES, Lead, Money, Referral, ScoreFactor
+from ..domain.leads import CLOSED_STATUSES, Conversion, Lead, Money, Referral, ScoreFactor
 from .models import lead_history, lead_referrals, lead_settings, leads, reps, round_robin
 
 # Held by every transaction that may assign or deduplicate, until it ends (PostgreSQL;
@@ -50,11 +50,22 @@ def _referral(row: Mapping[str, Any]) -> Referral:
     )
 
 
+_NOT_COLUMNS = ("score_factors", "referrals", "conversion")
+
+
+def _conversion(row: Mapping[str, Any]) -> Conversion | None:
+    if row["converted_at"] is None:
+        return None
+    return Conversion(account_id=row["converted_account_id"], contact_id=row["converted_contact_id"],
+                      opportunity_id=row["converted_opportunity_id"], converted_at=utc(row["converted_at"]),
+                      converted_by=row["converted_by"], account_created=bool(row["conversion_created_account"]))
+
+
 def _lead(row: Mapping[str, Any], referrals: Iterable[Referral]) -> Lead:
-    values = {name: row[name] for name in Lead.__dataclass_fields__ if name in row and name != "score_factors"}
+    values = {name: row[name] for name in Lead.__dataclass_fields__ if name not in _NOT_COLUMNS}
     values["score_factors"] = tuple(ScoreFactor(**f) for f in json.loads(row["score_factors"]))
     values["created_at"], values["updated_at"] = utc(row["created_at"]), utc(row["updated_at"])
-    return Lead(**values, referrals=tuple(referrals))
+    return Lead(**values, referrals=tuple(referrals), conversion=_conversion(row))
 
 
 def _with_referrals(session: Session, rows: list[Mapping[str, Any]]) -> list[Lead]:
@@ -77,8 +88,17 @@ def get_lead(session: Session, lead_id: str, *, for_update: bool = False) -> Lea
 
 
 def _row_values(lead: Lead, email_key: str | None, name_key: str | None) -> dict[str, Any]:
-    values = {name: getattr(lead, name) for name in Lead.__dataclass_fields__ if name != "referrals"}
+    values = {name: getattr(lead, name) for name in Lead.__dataclass_fields__ if name not in _NOT_COLUMNS}
     values["score_factors"] = json.dumps([vars(f) for f in lead.score_factors])
+    conversion = lead.conversion
+    values.update(
+        converted_account_id=conversion.account_id if conversion else None,
+        converted_contact_id=conversion.contact_id if conversion else None,
+        converted_opportunity_id=conversion.opportunity_id if conversion else None,
+        converted_at=conversion.converted_at if conversion else None,
+        converted_by=conversion.converted_by if conversion else None,
+        conversion_created_account=conversion.account_created if conversion else None,
+    )
     return {**values, "email_key": email_key, "name_key": name_key}
 
 
@@ -116,6 +136,8 @@ def page_leads(
     unassigned: bool = False,
     source: str | None = None,
     q: str | None = None,
+    account_id: str | None = None,
+    email_domain: str | None = None,
 ) -> list[Lead]:
     """Newest first; `visible` None means every owner (and the unassigned)."""
     query = select(leads)
@@ -129,6 +151,10 @@ def page_leads(
         query = query.where(leads.c.owner_id.is_(None))
     if source:
         query = query.where(leads.c.source == source)
+    if account_id:
+        query = query.where(leads.c.converted_account_id == account_id)
+    if email_domain:  # email_key is the trimmed, case-folded email
+        query = query.where(leads.c.email_key.endswith("@" + email_domain.casefold(), autoescape=True))
     if q:
         needle = q.casefold()
         full_name = func.lower(leads.c.first_name + " " + leads.c.last_name)

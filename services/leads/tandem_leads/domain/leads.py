@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime, timezone
+from decimal import Decimal, InvalidOperation
 from typing import Any, Iterable, Mapping
 
 from tandem_plumbing.failures import Failure
@@ -48,6 +49,10 @@ _PHONE = re.compile(r"^\+?[0-9 ().\-/]{3,50}$")
 _COUNTRY = re.compile(r"^[A-Za-z]{2}$")
 
 
+def rfc3339(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
 def invalid(fields: Mapping[str, str], message: str = "the request has invalid fields") -> Failure:
     return Failure("invalid", "validation_failed", message, {"fields": dict(fields)})
 
@@ -86,6 +91,22 @@ class Referral:
 
 
 @dataclass(frozen=True)
+class Conversion:
+    """Where a converted lead went in sales."""
+
+    account_id: str
+    contact_id: str
+    opportunity_id: str
+    converted_at: datetime
+    converted_by: str | None
+    account_created: bool  # sales made the account (rather than reusing one)
+
+    def snapshot(self) -> dict[str, Any]:
+        return {"account_id": self.account_id, "contact_id": self.contact_id, "opportunity_id": self.opportunity_id,
+                "converted_at": rfc3339(self.converted_at)}
+
+
+@dataclass(frozen=True)
 class ScoreFactor:
     factor: str
     points: int
@@ -116,6 +137,7 @@ class Lead:
     updated_at: datetime
     version: int
     referrals: tuple[Referral, ...] = field(default=())
+    conversion: Conversion | None = None
 
     @property
     def is_open(self) -> bool:
@@ -136,6 +158,7 @@ class Lead:
             "score_factors": [vars(f) for f in self.score_factors],
             "owner_id": self.owner_id,
             "referrals": [r.ref() for r in self.referrals],
+            "conversion": self.conversion.snapshot() if self.conversion else None,
         }
 
 
@@ -245,6 +268,65 @@ def apply_changes(lead: Lead, changes: Mapping[str, Any]) -> dict[str, tuple[Any
     return {
         name: (getattr(lead, name), value) for name, value in changes.items() if getattr(lead, name) != value
     }
+
+
+# -- conversion --------------------------------------------------------------------------------
+MAX_OPPORTUNITY_NAME, MAX_ID = 200, 64
+MAX_AMOUNT = Decimal("1e13")
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
+
+
+@dataclass(frozen=True)
+class ConversionRequest:
+    """What the caller asked of a conversion; what is left out, sales chooses."""
+
+    account_id: str | None = None
+    opportunity_name: str | None = None
+    amount: Money | None = None
+    close_date: str | None = None  # YYYY-MM-DD
+
+
+def _amount_problems(amount: Money) -> dict[str, str]:
+    problems = {}
+    try:
+        value = Decimal(amount.amount)
+    except InvalidOperation:
+        value = None
+    if value is None or not value.is_finite() or not 0 <= value < MAX_AMOUNT or value.as_tuple().exponent < -2:
+        problems["amount.amount"] = 'must be a decimal string from 0 with at most two decimals, e.g. "1234.50"'
+    if not _CURRENCY.match(amount.currency):
+        problems["amount.currency"] = "must be an ISO 4217 code, e.g. USD"
+    return problems
+
+
+def check_conversion(request: ConversionRequest) -> ConversionRequest:
+    """The request with its texts trimmed; every bad field named at once."""
+    problems: dict[str, str] = {}
+    name = request.opportunity_name.strip() if request.opportunity_name is not None else None
+    if name is not None and not 0 < len(name) <= MAX_OPPORTUNITY_NAME:
+        problems["opportunity_name"] = f"must be 1 to {MAX_OPPORTUNITY_NAME} characters"
+    account_id = request.account_id.strip() if request.account_id is not None else None
+    if account_id is not None and not 0 < len(account_id) <= MAX_ID:
+        problems["account_id"] = "must be an account id"
+    if request.amount is not None:
+        problems.update(_amount_problems(request.amount))
+    if request.close_date is not None:
+        try:
+            date.fromisoformat(request.close_date)
+            if len(request.close_date) != 10:
+                raise ValueError
+        except ValueError:
+            problems["close_date"] = "must be a date YYYY-MM-DD"
+    if problems:
+        raise invalid(problems)
+    return replace(request, account_id=account_id, opportunity_name=name)
+
+
+def check_convertible(lead: Lead) -> None:
+    """An unqualified lead was judged not worth selling to: reopen it first."""
+    if lead.status == UNQUALIFIED:
+        raise Failure("rule", "lead_unqualified", "an unqualified lead cannot be converted; reopen it first",
+                      {"status": lead.status})
 
 
 # -- a lead from a referral ------------------------------------------------------------------
