@@ -96,9 +96,10 @@ def test_create_get_patch_and_history(client, team):
     assert made.headers["ETag"] == '"1"' and made.headers["Location"] == f"/api/v1/leads/{lead['id']}"
     assert list(lead) == ["id", "first_name", "last_name", "email", "company", "title", "phone", "industry", "country",
                           "employees", "source", "status", "status_reason", "score", "score_factors", "owner_id",
-                          "referral", "referrals", "description", "created_at", "updated_at", "version"]
-    assert (lead["owner_id"], lead["status"], lead["source"], lead["referral"], lead["phone"]) == (
-        rep1["id"], "new", "other", None, None)
+                          "referral", "referrals", "description", "conversion", "created_at", "updated_at",
+                          "version"]
+    assert (lead["owner_id"], lead["status"], lead["source"], lead["referral"], lead["phone"], lead["conversion"]) == (
+        rep1["id"], "new", "other", None, None, None)
     assert lead["score"] == sum(f["points"] for f in lead["score_factors"]) == 30
     assert lead["created_at"].endswith("Z")
 
@@ -318,3 +319,39 @@ def test_an_unavailable_leads_service_is_a_503(client, team, leads_service):
     leads_service[2].stop(0)
     response = client.get("/api/v1/leads", headers=team["rep1"][1])
     assert response.status_code == 503 and response.json["error"]["details"] == {"service": "leads"}
+
+
+# -- conversion (the round trip through a real sales server: test_api_convert.py) ----------
+def test_convert_with_sales_down_is_a_503_and_the_lead_stays(client, team, leads_rows, monkeypatch, free_port):
+    monkeypatch.setenv("SALES_GRPC_ADDR", f"127.0.0.1:{free_port()}")  # nothing listens there
+    auth = team["rep1"][1]
+    lead = create(client, auth, {"status": "qualified"}).json
+    before = leads_rows()
+    response = client.post(f"/api/v1/leads/{lead['id']}/convert", json={}, headers=auth)
+    assert (response.status_code, response.json["error"]["code"]) == (503, "service_unavailable"), response.json
+    assert client.get(f"/api/v1/leads/{lead['id']}", headers=auth).json == lead
+    assert leads_rows() == before
+
+
+def test_convert_refuses_bad_input_and_unqualified_leads(client, team, leads_rows):
+    auth = team["rep1"][1]
+    lead = create(client, auth).json
+    url = f"/api/v1/leads/{lead['id']}/convert"
+    before = leads_rows()
+    bad = client.post(url, json={"amount": 1234.5, "close_date": "31/12/2026", "account_id": 7, "colour": "red",
+                                 "opportunity_name": ""}, headers=auth)
+    assert bad.status_code == 400, bad.json
+    fields = bad.json["error"]["details"]["fields"]
+    assert set(fields) == {"amount", "close_date", "account_id", "colour", "opportunity_name"}
+    assert "never a number" in fields["amount"]
+    bad_money = client.post(url, json={"amount": {"amount": "12.345", "currency": "usd"}}, headers=auth)
+    assert set(bad_money.json["error"]["details"]["fields"]) == {"amount.amount", "amount.currency"}
+    client.patch(f"/api/v1/leads/{lead['id']}", json={"status": "unqualified", "status_reason": "no budget"},
+                 headers=auth)
+    before = leads_rows()
+    unqualified = client.post(url, headers=auth)
+    assert (unqualified.status_code, unqualified.json["error"]["code"]) == (422, "lead_unqualified")
+    hidden = client.post(url, headers=team["rep3"][1])
+    agent = client.post(url, headers=team["agent"][1])
+    assert (hidden.status_code, agent.status_code) == (404, 403)
+    assert leads_rows() == before

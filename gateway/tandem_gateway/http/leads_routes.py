@@ -30,7 +30,10 @@ SOURCES = ("web", "phone", "email", "event", "partner", "referral", "service_ref
 _INTEGER_FIELDS = ("employees",)
 _TEXT_FIELDS = ("first_name", "last_name", "email", "company", "title", "phone", "industry", "country", "source",
                 "status", "status_reason", "description")
-_SERVER_FIELDS = ("id", "score", "score_factors", "referral", "referrals", "created_at", "updated_at", "version")
+_SERVER_FIELDS = ("id", "score", "score_factors", "referral", "referrals", "conversion", "created_at", "updated_at",
+                  "version")
+_CONVERT_FIELDS = ("opportunity_name", "amount", "close_date", "account_id")
+_LIST_FILTERS = ("status", "owner_id", "source", "q", "account_id", "email_domain")
 _SETTING_READ_ONLY = ("version", "updated_at", "updated_by")  # sent back by GET; ignored by PUT
 STUB = leads_pb2_grpc.LeadsStub
 
@@ -81,6 +84,38 @@ def _ask_or_report(method: str, message: Any, problems: dict[str, str]) -> Any:
     return ask_or_report("leads", STUB, method, message, problems)
 
 
+def _money(value: Any) -> leads_pb2.Money | None:
+    """`{"amount": "1234.50", "currency": "USD"}`; None for any other shape (a bare number above all)."""
+    if (isinstance(value, dict) and set(value) == {"amount", "currency"}
+            and all(isinstance(part, str) for part in value.values())):
+        return leads_pb2.Money(amount=value["amount"], currency=value["currency"])
+    return None
+
+
+def _conversion_request(lead_id: str, payload: dict, problems: dict[str, str]) -> leads_pb2.ConvertLeadRequest:
+    message = leads_pb2.ConvertLeadRequest(id=lead_id)
+    for name, value in payload.items():
+        if name not in _CONVERT_FIELDS:
+            problems[name] = "unknown field"
+        elif value is None:
+            continue  # the same as leaving it out: sales chooses
+        elif name == "amount":
+            money = _money(value)
+            if money is None:
+                problems[name] = ('must be {"amount": "1234.50", "currency": "USD"}: the amount a decimal string, '
+                                  'never a number')
+            else:
+                message.amount.CopyFrom(money)
+        elif not isinstance(value, str):
+            problems[name] = "must be a string"
+        else:
+            setattr(message, name, value)
+    version = expected_version()
+    if version is not None:
+        message.expected_version = version
+    return message
+
+
 # -- responses -----------------------------------------------------------------------------
 def _referral_json(referral: leads_pb2.Referral) -> dict[str, Any]:
     value = opt(referral, "estimated_value")
@@ -95,6 +130,14 @@ def _referral_json(referral: leads_pb2.Referral) -> dict[str, Any]:
         "estimated_value": {"amount": value.amount, "currency": value.currency} if value else None,
         "attached_at": referral.attached_at,
     }
+
+
+def _conversion_json(lead: leads_pb2.Lead) -> dict[str, Any] | None:
+    if not lead.HasField("conversion"):
+        return None
+    c = lead.conversion
+    return {"account_id": c.account_id, "contact_id": c.contact_id, "opportunity_id": c.opportunity_id,
+            "converted_at": c.converted_at, "converted_by": opt(c, "converted_by")}
 
 
 def lead_json(lead: leads_pb2.Lead) -> dict[str, Any]:
@@ -120,6 +163,7 @@ def lead_json(lead: leads_pb2.Lead) -> dict[str, Any]:
         "referral": {k: first[k] for k in ("case_id", "referral_id", "agent_id")} if first else None,
         "referrals": referrals,
         "description": opt(lead, "description"),
+        "conversion": _conversion_json(lead),
         "created_at": lead.created_at,
         "updated_at": lead.updated_at,
         "version": lead.version,
@@ -154,11 +198,11 @@ def create_lead():
 @bp.get("/leads")
 @authenticated()
 def list_leads():
-    problems = known_params("status", "owner_id", "source", "q")
+    problems = known_params(*_LIST_FILTERS)
     page = page_params(problems)
     if problems:
         raise validation_failed(problems)
-    filters = {name: request.args[name] for name in ("status", "owner_id", "source", "q") if name in request.args}
+    filters = {name: request.args[name] for name in _LIST_FILTERS if name in request.args}
     reply = ask("leads", STUB, "ListLeads", leads_pb2.ListLeadsRequest(**filters, **page))
     items = [lead_json(lead) for lead in reply.leads]
     return jsonify({"items": items, "next_page_token": reply.next_page_token or None})
@@ -186,6 +230,21 @@ def update_lead(lead_id: str):
     if version is not None:
         message.expected_version = version
     return record(lead_json(_ask_or_report("UpdateLead", message, problems)))
+
+
+@bp.post("/leads/<lead_id>/convert")
+@authenticated(*SALES)
+def convert_lead(lead_id: str):
+    payload = json_body() if request.get_data(cache=True).strip() else {}  # every field is optional
+    problems: dict[str, str] = {}
+    message = _conversion_request(lead_id, payload, problems)
+
+    def convert():
+        reply = _ask_or_report("ConvertLead", message, problems)
+        return 200, {"lead_id": reply.lead_id, "account_id": reply.account_id, "contact_id": reply.contact_id,
+                     "opportunity_id": reply.opportunity_id, "account_created": reply.account_created}
+
+    return created_once({"body": payload, "if_match": request.headers.get("If-Match")}, convert)
 
 
 @bp.get("/leads/<lead_id>/history")
@@ -315,7 +374,8 @@ def _schemas() -> dict[str, Any]:
         "Lead": {
             "type": "object",
             "required": ["id", "first_name", "last_name", "email", "company", "source", "status", "score",
-                         "score_factors", "owner_id", "referral", "referrals", "created_at", "updated_at", "version"],
+                         "score_factors", "owner_id", "referral", "referrals", "conversion", "created_at", "updated_at",
+                         "version"],
             "properties": {
                 "id": {"type": "string"},
                 **{name: schema for name, schema in _LEAD_FIELDS.items() if name != "status"},
@@ -330,6 +390,8 @@ def _schemas() -> dict[str, Any]:
                                             "agent_id": {"type": "string"}}},
                 "referrals": {"type": "array", "items": ref("schemas", "LeadReferral"),
                               "description": "every referral merged into this lead, oldest first"},
+                "conversion": {"anyOf": [ref("schemas", "LeadConversion"), {"type": "null"}],
+                               "description": "null until the lead is converted"},
                 "created_at": {"type": "string", "format": "date-time"},
                 "updated_at": {"type": "string", "format": "date-time"},
                 "version": {"type": "integer", "minimum": 1},
@@ -374,7 +436,8 @@ def _schemas() -> dict[str, Any]:
                         "actor_id": {"type": ["string", "null"],
                                      "description": "null: the service (rules, deactivation)"},
                         "action": {"type": "string", "enum": ["created", "merged", "updated", "status_changed",
-                                                              "assigned", "assignment_failed", "rescored"]},
+                                                              "assigned", "assignment_failed", "rescored",
+                                                              "converted"]},
                         "changes": {"type": "object", "description": '{field: {"from", "to"}}'},
                         "note": _NULLABLE_TEXT,
                         "correlation_id": _NULLABLE_TEXT,
@@ -382,6 +445,44 @@ def _schemas() -> dict[str, Any]:
                 }},
                 "next_page_token": {"type": ["string", "null"]},
             },
+        },
+        "LeadConversion": {
+            "type": "object",
+            "description": "where the converted lead went in sales",
+            "required": ["account_id", "contact_id", "opportunity_id", "converted_at", "converted_by"],
+            "properties": {"account_id": {"type": "string"}, "contact_id": {"type": "string"},
+                           "opportunity_id": {"type": "string"},
+                           "converted_at": {"type": "string", "format": "date-time"},
+                           "converted_by": {"type": ["string", "null"]}},
+        },
+        "LeadConvert": {
+            "type": "object",
+            "additionalProperties": False,
+            "description": "Every field is optional (an empty body too); left out or null, sales chooses. "
+                           "A lead converted already answers with its ids whatever is sent.",
+            "properties": {
+                "opportunity_name": {"type": "string", "minLength": 1, "maxLength": 200,
+                                     "description": "default: <company> - <product interest or New business>"},
+                "amount": {"type": "object", "required": ["amount", "currency"], "additionalProperties": False,
+                           "description": "the opportunity's amount; default: the first referral's estimated "
+                                          "value. A JSON number is refused (400): money is never a float.",
+                           "properties": {"amount": {"type": "string", "pattern": "^[0-9]+(\\.[0-9]{1,2})?$",
+                                                     "example": "1234.50"},
+                                          "currency": {"type": "string", "pattern": "^[A-Z]{3}$",
+                                                       "example": "USD"}}},
+                "close_date": {"type": "string", "format": "date", "description": "default: 90 days from today"},
+                "account_id": {"type": "string", "description": "reuse this account (you must see it); default: "
+                                                                "the account with the lead's email domain, else a "
+                                                                "new one named after the company"},
+            },
+        },
+        "LeadConverted": {
+            "type": "object",
+            "required": ["lead_id", "account_id", "contact_id", "opportunity_id", "account_created"],
+            "properties": {"lead_id": {"type": "string"}, "account_id": {"type": "string"},
+                           "contact_id": {"type": "string"}, "opportunity_id": {"type": "string"},
+                           "account_created": {"type": "boolean",
+                                               "description": "false: an existing account was used"}},
         },
         "LeadAssignTarget": target,
         "LeadAssignmentRules": {
@@ -459,7 +560,10 @@ def _paths() -> dict[str, Any]:
                             _query("status", ref("schemas", "LeadStatus"), "only this status"),
                             _query("owner_id", {"type": "string"}, "only this owner's; `none`: the unassigned"),
                             _query("source", ref("schemas", "LeadSource"), "only this source"),
-                            _query("q", {"type": "string"}, "case-insensitive search in name, email and company")],
+                            _query("q", {"type": "string"}, "case-insensitive search in name, email and company"),
+                            _query("account_id", {"type": "string"}, "only the leads converted into this account"),
+                            _query("email_domain", {"type": "string"},
+                                   "only the leads whose email is at this domain (e.g. acme.com), any case")],
             ),
             "post": operation(
                 "Create a lead: scored, assigned, announced (lead_created, lead_assigned)", "leads",
@@ -487,6 +591,23 @@ def _paths() -> dict[str, Any]:
                             "(details.allowed) or lead_converted.",
                 parameters=[ref("parameters", "IfMatch")],
                 requestBody={"required": True, "content": json_content("LeadPatch")},
+            ),
+        },
+        "/api/v1/leads/{lead_id}/convert": {
+            "parameters": [_LEAD_ID],
+            "post": operation(
+                "Convert a lead: sales makes (or reuses) the account, the contact and the opportunity; the lead "
+                "becomes converted (lead_status_changed)", "leads",
+                {"200": ok("where the lead went (the same ids on every call)", "LeadConverted", extra_headers={
+                    "Idempotent-Replayed": {"description": "true on a replay", "schema": {"type": "string"}},
+                }), **errors(400, 401, 403, 404, 412, 413, 422, 503)},
+                description="Idempotent by lead: converting again answers the same ids without asking sales. "
+                            "A referred lead carries its referrals into the opportunity. 422 lead_unqualified "
+                            "(reopen it first) or a refusal of sales (e.g. 404 for an account you cannot see). "
+                            "503 when sales does not answer: the lead stays as it was; simply retry. If-Match is "
+                            "optional; a stale one gives 412.",
+                parameters=[ref("parameters", "IdempotencyKey"), ref("parameters", "IfMatch")],
+                requestBody={"required": False, "content": json_content("LeadConvert")},
             ),
         },
         "/api/v1/leads/{lead_id}/history": {

@@ -353,15 +353,19 @@ def convert_lead(
     convert_in_sales: ConvertInSales,
     *,
     expected_version: int | None = None,
-) -> Converted:
+    validate_only: bool = False,
+) -> Converted | None:
     """Sales makes (or reuses) the account, contact and opportunity, then the lead
     becomes `converted` and points at them (history, lead_status_changed).
 
     No transaction is held while sales works. Sales is idempotent by lead, so when
     sales is down, refuses, or this process dies before recording, the lead is as it
     was and converting again repairs it with the same ids. A lead converted already
-    answers with its stored ids without asking sales."""
+    answers with its stored ids without asking sales. `validate_only` checks the
+    request and does nothing else."""
     request = check_conversion(request)
+    if validate_only:
+        return None
     with sessions() as session:
         lead = get_lead(session, caller, lead_id)
     if lead.conversion is not None:

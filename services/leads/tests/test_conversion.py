@@ -140,6 +140,8 @@ def test_bad_input_names_every_field_and_changes_nothing(leads_db, team, qualifi
     with pytest.raises(Failure) as failure:
         convert(leads_db, team["rep"], qualified.id, sales, ConversionRequest(amount=Money("NaN", "USD")))
     assert set(failure.value.details["fields"]) == {"amount.amount"}
+    assert convert(leads_db, team["rep"], qualified.id, sales, ConversionRequest(close_date="2026-12-31"),
+                   validate_only=True) is None
     assert sales.asked == [] and (leads_db.count("outbox"), leads_db.count("lead_history")) == before
 
 

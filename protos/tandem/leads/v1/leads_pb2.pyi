@@ -261,20 +261,22 @@ class Setting(_message.Message):
     def __init__(self, document_json: _Optional[str] = ..., version: _Optional[int] = ..., updated_at: _Optional[str] = ..., updated_by: _Optional[str] = ...) -> None: ...
 
 class ConvertLeadRequest(_message.Message):
-    __slots__ = ("id", "account_id", "opportunity_name", "amount", "close_date", "expected_version")
+    __slots__ = ("id", "account_id", "opportunity_name", "amount", "close_date", "expected_version", "validate_only")
     ID_FIELD_NUMBER: _ClassVar[int]
     ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
     OPPORTUNITY_NAME_FIELD_NUMBER: _ClassVar[int]
     AMOUNT_FIELD_NUMBER: _ClassVar[int]
     CLOSE_DATE_FIELD_NUMBER: _ClassVar[int]
     EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    VALIDATE_ONLY_FIELD_NUMBER: _ClassVar[int]
     id: str
     account_id: str
     opportunity_name: str
     amount: Money
     close_date: str
     expected_version: int
-    def __init__(self, id: _Optional[str] = ..., account_id: _Optional[str] = ..., opportunity_name: _Optional[str] = ..., amount: _Optional[_Union[Money, _Mapping]] = ..., close_date: _Optional[str] = ..., expected_version: _Optional[int] = ...) -> None: ...
+    validate_only: bool
+    def __init__(self, id: _Optional[str] = ..., account_id: _Optional[str] = ..., opportunity_name: _Optional[str] = ..., amount: _Optional[_Union[Money, _Mapping]] = ..., close_date: _Optional[str] = ..., expected_version: _Optional[int] = ..., validate_only: _Optional[bool] = ...) -> None: ...
 
 class ConvertLeadReply(_message.Message):
     __slots__ = ("lead_id", "account_id", "contact_id", "opportunity_id", "account_created", "replayed", "lead")

@@ -132,7 +132,10 @@ class LeadsServicer(leads_pb2_grpc.LeadsServicer):
     def ConvertLead(self, request, context):
         caller = caller_from(context)
         converted = use_cases.convert_lead(self.sessions, caller, request.id, _conversion_request(request),
-                                           convert_in_sales, expected_version=_version(request))
+                                           convert_in_sales, expected_version=_version(request),
+                                           validate_only=request.validate_only)
+        if converted is None:
+            return leads_pb2.ConvertLeadReply()
         conversion = converted.lead.conversion
         return leads_pb2.ConvertLeadReply(
             lead_id=converted.lead.id, account_id=conversion.account_id, contact_id=conversion.contact_id,
