@@ -143,4 +143,4 @@ def test_the_most_overdue_comes_first():
     early_call = activity(id="c1", type="call", starts_at=NOW - timedelta(days=3))
     today_meeting = activity(id="m1", type="meeting", starts_at=NOW + timedelta(hours=2))
     found = sorted([today_meeting, today_task, early_call, old_task], key=urgency)
-    assert [a.id for a in found] == ["t1", "c1", "t2", "m1"]
+    assert [a.id for a in found] == ["t1", "c1", "m1", "t2"]

@@ -257,7 +257,11 @@ def check_may_give(caller: Caller, visible: set[str] | None, owner_id: str) -> N
 
 
 # -- the "today" list ----------------------------------------------------------------------
-def urgency(activity: Activity) -> tuple[date, datetime, str]:
-    """Sort key of the "today" list: the earliest of due date and start first."""
+_NO_TIME = datetime.max.replace(tzinfo=timezone.utc)
+
+
+def urgency(activity: Activity) -> tuple[date, datetime, datetime, str]:
+    """Sort key of the "today" list: the earliest of due date and start first; on one
+    day, what starts at a time by that time, then what is only due that day."""
     days = [d for d in (activity.due_date, activity.starts_at and activity.starts_at.date()) if d]
-    return min(days) if days else date.max, activity.starts_at or activity.created_at, activity.id
+    return min(days) if days else date.max, activity.starts_at or _NO_TIME, activity.created_at, activity.id

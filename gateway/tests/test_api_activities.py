@@ -1,0 +1,225 @@
+"""/api/v1/activities and the records' activity timelines through the Flask app, against
+a real sales gRPC server (its Activities) and a real leads server, each on its own
+PostgreSQL database. Users are created through the API; their user events are applied
+to both services' directory copies, as their consumers would."""
+import socket
+from datetime import datetime, timedelta, timezone
+from importlib.resources import files
+from types import SimpleNamespace
+
+import pytest
+from sqlalchemy import func, select
+from tandem_plumbing.db import make_engine, session_factory, transaction
+from tandem_plumbing.directory import record_user
+from tandem_plumbing.grpc_server import build_server
+from tandem_plumbing.migrations import upgrade
+
+from tandem_gateway.config import SERVICES, GatewayConfig
+from tandem_leads import use_cases as leads_use_cases
+from tandem_leads.adapters.grpc_server import register as register_leads
+from tandem_sales.adapters.activities_grpc import register as register_activities
+from tandem_sales.adapters.models import activities, owners
+
+TODAY = datetime.now(timezone.utc).date()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _serve(make_database, package: str, register):
+    url = make_database(package.removeprefix("tandem_"))
+    upgrade(files(package) / "migrations", url)
+    engine = make_engine(url)
+    addr = f"127.0.0.1:{_free_port()}"
+    server, _health = build_server(addr, lambda s: register(s, engine))
+    return SimpleNamespace(addr=addr, engine=engine, server=server)
+
+
+@pytest.fixture
+def services(make_database):
+    """{"sales": ..., "leads": ...}, each serving: addr, engine, server."""
+    started = {"sales": _serve(make_database, "tandem_sales", register_activities),
+               "leads": _serve(make_database, "tandem_leads", register_leads)}
+    yield started
+    for service in started.values():
+        service.server.stop(0)
+        service.engine.dispose()
+
+
+@pytest.fixture
+def config(pg_url, services):
+    addrs = {name: f"127.0.0.1:{_free_port()}" for name in SERVICES}
+    addrs.update({name: service.addr for name, service in services.items()})
+    return GatewayConfig(database_url=pg_url, jwt_secret="activities-test-secret-long-enough-for-hs256!",
+                         service_addrs=addrs, probe_timeout=0.5)
+
+
+@pytest.fixture
+def activity_count(services):
+    def count() -> int:
+        with services["sales"].engine.connect() as conn:
+            return conn.execute(select(func.count()).select_from(activities)).scalar_one()
+    return count
+
+
+@pytest.fixture
+def team(make_user, admin_auth, events, services):
+    """admin; a manager with rep1 and rep2; rep3 elsewhere; an agent. Each: (user json, auth)."""
+    manager = make_user("sales_manager")
+    people = {
+        "manager": manager,
+        "rep1": make_user("sales_rep", manager[0]["id"]),
+        "rep2": make_user("sales_rep", manager[0]["id"]),
+        "rep3": make_user("sales_rep"),
+        "agent": make_user("service_agent"),
+        "admin": ({"id": None}, admin_auth),
+    }
+    sales_sessions, leads_sessions = (session_factory(services[name].engine) for name in ("sales", "leads"))
+    for event in events():
+        with transaction(sales_sessions) as session:
+            record_user(session, owners, event.data["user"])
+        with transaction(leads_sessions) as session:
+            leads_use_cases.record_user(session, event.data["user"], event.correlation_id)
+    return people
+
+
+@pytest.fixture
+def lead(client, team):
+    """A lead of rep1's."""
+    body = {"first_name": "Ada", "last_name": "Lovelace", "email": "ada@example.com", "company": "Acme",
+            "owner_id": team["rep1"][0]["id"]}
+    response = client.post("/api/v1/leads", json=body, headers=team["manager"][1])
+    assert response.status_code == 201, response.json
+    return response.json
+
+
+def task(lead_id: str, **values) -> dict:
+    return {"type": "task", "subject": "Call back", "related_to": {"type": "lead", "id": lead_id}, **values}
+
+
+def test_create_get_patch_complete(client, team, lead):
+    auth = team["rep1"][1]
+    made = client.post("/api/v1/activities", json=task(lead["id"], due_date="2026-12-01"), headers=auth)
+    assert made.status_code == 201, made.json
+    activity = made.json
+    assert made.headers["ETag"] == '"1"' and made.headers["Location"] == f"/api/v1/activities/{activity['id']}"
+    assert list(activity) == ["id", "type", "subject", "description", "related_to", "owner_id", "status", "due_date",
+                              "starts_at", "duration_minutes", "completed_at", "outcome", "created_by", "created_at",
+                              "updated_at", "version"]
+    assert (activity["owner_id"], activity["status"], activity["due_date"], activity["related_to"]) == (
+        team["rep1"][0]["id"], "open", "2026-12-01", {"type": "lead", "id": lead["id"]})
+    got = client.get(f"/api/v1/activities/{activity['id']}", headers=team["manager"][1])
+    assert got.status_code == 200 and got.json == activity and got.headers["ETag"] == '"1"'
+
+    done = client.patch(f"/api/v1/activities/{activity['id']}", json={"status": "completed", "due_date": None,
+                                                                      "outcome": "Booked a demo"},
+                        headers={**auth, "If-Match": '"1"'})
+    assert done.status_code == 200, done.json
+    assert (done.json["status"], done.json["due_date"], done.json["outcome"], done.headers["ETag"]) == (
+        "completed", None, "Booked a demo", '"2"')
+    assert done.json["completed_at"].endswith("Z")
+    stale = client.patch(f"/api/v1/activities/{activity['id']}", json={"status": "open"},
+                         headers={**auth, "If-Match": '"1"'})
+    assert stale.status_code == 412 and stale.json["error"]["details"] == {"current_version": 2}
+    reopened = client.patch(f"/api/v1/activities/{activity['id']}", json={"status": "open"}, headers=auth)
+    assert (reopened.status_code, reopened.json["completed_at"], reopened.json["version"]) == (200, None, 3)
+
+
+def test_bad_input_names_each_field_and_writes_nothing(client, team, lead, activity_count):
+    body = {"type": "fax", "subject": "", "related_to": {"type": "lead", "id": lead["id"], "extra": 1},
+            "duration_minutes": "ten", "id": "mine", "colour": "red", "due_date": "soon"}
+    response = client.post("/api/v1/activities", json=body, headers=team["rep1"][1])
+    assert response.status_code == 400, response.json
+    fields = response.json["error"]["details"]["fields"]
+    assert set(fields) == {"type", "subject", "related_to.extra", "duration_minutes", "id", "colour", "due_date"}
+    assert fields["id"] == "is set by the server" and fields["colour"] == "unknown field"
+    only_service = client.post("/api/v1/activities", json=task(lead["id"], starts_at="2026-11-27T10:00:00Z"),
+                               headers=team["rep1"][1])
+    assert only_service.status_code == 400
+    assert only_service.json["error"]["details"]["fields"] == {"starts_at": "only calls and meetings have one"}
+    assert activity_count() == 0
+
+
+def test_a_lead_the_caller_may_not_see_is_not_found(client, team, lead, activity_count):
+    for name in ("rep3", "agent"):
+        response = client.post("/api/v1/activities", json=task(lead["id"]), headers=team[name][1])
+        assert response.status_code == 404, (name, response.json)
+        assert client.get(f"/api/v1/leads/{lead['id']}/activities", headers=team[name][1]).status_code == 404
+        listed = client.get(f"/api/v1/activities?related_type=lead&related_id={lead['id']}", headers=team[name][1])
+        assert listed.status_code == 404
+    assert client.post("/api/v1/activities", json=task("no-such-lead"), headers=team["admin"][1]).status_code == 404
+    assert activity_count() == 0
+
+
+def test_another_user_s_activity_is_not_found(client, team, lead):
+    made = client.post("/api/v1/activities", json=task(lead["id"]), headers=team["rep1"][1]).json
+    for name in ("rep2", "rep3", "agent"):
+        assert client.get(f"/api/v1/activities/{made['id']}", headers=team[name][1]).status_code == 404
+        response = client.patch(f"/api/v1/activities/{made['id']}", json={"subject": "mine"}, headers=team[name][1])
+        assert response.status_code == 404
+    given = client.post("/api/v1/activities", json=task(lead["id"], owner_id=team["rep2"][0]["id"]),
+                        headers=team["rep1"][1])
+    assert (given.status_code, given.json["error"]["code"]) == (403, "forbidden")
+
+
+def test_the_lead_timeline_and_lists(client, team, lead):
+    rep1, rep2 = team["rep1"], team["rep2"]
+    first = client.post("/api/v1/activities", json=task(lead["id"], due_date="2026-12-01"), headers=rep1[1]).json
+    second = client.post("/api/v1/activities", json=task(lead["id"], due_date="2026-12-05", owner_id=rep2[0]["id"]),
+                         headers=team["manager"][1]).json
+    timeline = client.get(f"/api/v1/leads/{lead['id']}/activities", headers=rep1[1])
+    assert timeline.status_code == 200, timeline.json
+    assert [a["id"] for a in timeline.json["items"]] == [second["id"], first["id"]]
+    assert timeline.json["next_page_token"] is None
+    paged = client.get(f"/api/v1/activities?related_type=lead&related_id={lead['id']}&page_size=1", headers=rep1[1])
+    assert [a["id"] for a in paged.json["items"]] == [second["id"]] and paged.json["next_page_token"]
+    mine = client.get("/api/v1/activities?status=open", headers=rep1[1])
+    assert [a["id"] for a in mine.json["items"]] == [first["id"]]
+    teams = client.get(f"/api/v1/activities?owner_id={rep2[0]['id']}", headers=team["manager"][1])
+    assert [a["id"] for a in teams.json["items"]] == [second["id"]]
+    bad = client.get("/api/v1/activities?related_type=lead&colour=red&page_size=0", headers=rep1[1])
+    assert bad.status_code == 400 and set(bad.json["error"]["details"]["fields"]) == {
+        "related_id", "colour", "page_size"}
+    bad = client.get("/api/v1/activities?status=done&colour=red&page_size=0", headers=rep1[1])
+    assert bad.status_code == 400 and set(bad.json["error"]["details"]["fields"]) == {"colour", "page_size"}
+    bad = client.get("/api/v1/activities?status=done", headers=rep1[1])
+    assert bad.status_code == 400 and set(bad.json["error"]["details"]["fields"]) == {"status"}
+
+
+def test_today(client, team, lead):
+    auth = team["rep1"][1]
+    day = lambda n: (TODAY + timedelta(days=n)).isoformat()  # noqa: E731
+    for subject, due in (("overdue", day(-2)), ("today", day(0)), ("later", day(3))):
+        response = client.post("/api/v1/activities", json=task(lead["id"], subject=subject, due_date=due),
+                               headers=auth)
+        assert response.status_code == 201, response.json
+    start = (datetime.now(timezone.utc) - timedelta(days=1)).isoformat()
+    client.post("/api/v1/activities", json=task(lead["id"], type="call", subject="missed call", starts_at=start),
+                headers=auth)
+    today = client.get("/api/v1/activities/today", headers=auth)
+    assert today.status_code == 200, today.json
+    assert [a["subject"] for a in today.json["items"]] == ["overdue", "missed call", "today"]
+    assert today.json["next_page_token"] is None
+    assert client.get("/api/v1/activities/today", headers=team["rep2"][1]).json["items"] == []
+    bad = client.get("/api/v1/activities/today?today=tomorrow&x=1", headers=auth)
+    assert bad.status_code == 400 and set(bad.json["error"]["details"]["fields"]) == {"x"}
+    bad = client.get("/api/v1/activities/today?today=tomorrow", headers=auth)
+    assert bad.status_code == 400 and set(bad.json["error"]["details"]["fields"]) == {"today"}
+
+
+def test_idempotent_create(client, team, lead, activity_count):
+    headers = {**team["rep1"][1], "Idempotency-Key": "activity-1"}
+    first = client.post("/api/v1/activities", json=task(lead["id"]), headers=headers)
+    again = client.post("/api/v1/activities", json=task(lead["id"]), headers=headers)
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.json == first.json and again.headers["Idempotent-Replayed"] == "true"
+    assert activity_count() == 1
+
+
+def test_sales_down_is_503(client, team, services):
+    services["sales"].server.stop(0).wait()
+    response = client.get("/api/v1/activities/today", headers=team["rep1"][1])
+    assert (response.status_code, response.json["error"]["code"]) == (503, "service_unavailable")

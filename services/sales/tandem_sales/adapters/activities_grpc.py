@@ -1,0 +1,107 @@
+"""The `tandem.sales.v1.Activities` servicer: translate messages, call a use case, translate back."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any, Mapping
+
+from sqlalchemy import Engine
+from tandem.sales.v1 import sales_pb2, sales_pb2_grpc
+from tandem_plumbing.db import session_factory, transaction
+from tandem_plumbing.rpc import caller_from, rpc_method
+
+from .. import activities as use_cases
+from ..domain.activities import Activity
+from .activity_repository import activity_from_row
+
+_FIELDS = [field.name for field in sales_pb2.ActivityFields.DESCRIPTOR.fields]
+
+
+def _rfc3339(moment: datetime | None) -> str | None:
+    if moment is None:
+        return None
+    return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _given(message: sales_pb2.ActivityFields) -> dict[str, Any]:
+    """The fields set on the message; related_to as {"type", "id"}."""
+    values = {name: getattr(message, name) for name in _FIELDS if message.HasField(name)}
+    if "related_to" in values:
+        values["related_to"] = {"type": message.related_to.type, "id": message.related_to.id}
+    return values
+
+
+def activity_message(activity: Activity | Mapping[str, Any]) -> sales_pb2.Activity:
+    """An activity (or a row of the `activities` table) as its message."""
+    if not isinstance(activity, Activity):
+        activity = activity_from_row(activity)
+    values = {
+        **{name: getattr(activity, name) for name in (
+            "id", "type", "subject", "description", "owner_id", "status", "duration_minutes", "outcome",
+            "created_by", "version")},
+        "due_date": activity.due_date.isoformat() if activity.due_date else None,
+        "starts_at": _rfc3339(activity.starts_at),
+        "completed_at": _rfc3339(activity.completed_at),
+        "created_at": _rfc3339(activity.created_at),
+        "updated_at": _rfc3339(activity.updated_at),
+    }
+    return sales_pb2.Activity(
+        related_to=sales_pb2.RelatedTo(type=activity.related_type, id=activity.related_id),
+        **{name: value for name, value in values.items() if value is not None},
+    )
+
+
+def _reply(found: list[Activity], token: str | None = None) -> sales_pb2.ListActivitiesReply:
+    return sales_pb2.ListActivitiesReply(activities=[activity_message(a) for a in found], next_page_token=token or "")
+
+
+class ActivitiesServicer(sales_pb2_grpc.ActivitiesServicer):
+    def __init__(self, engine: Engine) -> None:
+        self.sessions = session_factory(engine)
+
+    @rpc_method
+    def CreateActivity(self, request, context):
+        caller = caller_from(context)
+        with transaction(self.sessions) as session:
+            activity = use_cases.create_activity(session, caller, _given(request.activity),
+                                                 validate_only=request.validate_only)
+        return activity_message(activity) if activity else sales_pb2.Activity()
+
+    @rpc_method
+    def GetActivity(self, request, context):
+        caller = caller_from(context)
+        with self.sessions() as session:
+            return activity_message(use_cases.get_activity(session, caller, request.id))
+
+    @rpc_method
+    def ListActivities(self, request, context):
+        caller = caller_from(context)
+        filters = {name: getattr(request, name) for name in ("owner_id", "status", "type") if request.HasField(name)}
+        if request.HasField("related_to"):
+            filters["related_to"] = (request.related_to.type, request.related_to.id)
+        with self.sessions() as session:
+            found, token = use_cases.list_activities(session, caller, **filters, page_size=request.page_size,
+                                                     page_token=request.page_token)
+        return _reply(found, token)
+
+    @rpc_method
+    def UpdateActivity(self, request, context):
+        caller = caller_from(context)
+        with transaction(self.sessions) as session:
+            activity = use_cases.update_activity(
+                session, caller, request.id, _given(request.changes), clear=list(request.clear),
+                expected_version=request.expected_version if request.HasField("expected_version") else None,
+                validate_only=request.validate_only,
+            )
+        return activity_message(activity) if activity else sales_pb2.Activity()
+
+    @rpc_method
+    def TodayActivities(self, request, context):
+        caller = caller_from(context)
+        with self.sessions() as session:
+            return _reply(use_cases.today_activities(
+                session, caller, request.today if request.HasField("today") else None))
+
+
+def register(server, engine: Engine) -> list[str]:
+    sales_pb2_grpc.add_ActivitiesServicer_to_server(ActivitiesServicer(engine), server)
+    return [sales_pb2.DESCRIPTOR.services_by_name["Activities"].full_name]

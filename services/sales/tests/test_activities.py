@@ -1,0 +1,300 @@
+"""Activity use cases on a migrated sales database (PostgreSQL, and SQLite where the
+service may run embedded), and the Activities servicer on a real gRPC server."""
+from __future__ import annotations
+
+import itertools
+import socket
+from datetime import date, datetime, timedelta, timezone
+from importlib.resources import files
+
+import pytest
+from sqlalchemy import func, select
+from tandem.sales.v1 import sales_pb2, sales_pb2_grpc
+from tandem_plumbing.db import make_engine, session_factory, transaction
+from tandem_plumbing.directory import record_user
+from tandem_plumbing.failures import Caller, Failure
+from tandem_plumbing.grpc_client import call, channel
+from tandem_plumbing.grpc_server import build_server
+from tandem_plumbing.migrations import upgrade
+from tandem_plumbing.rpc import RpcFailure, caller_metadata
+
+from tandem_sales import activities as use_cases
+from tandem_sales.adapters import activities_grpc
+from tandem_sales.adapters.models import activities, owners
+
+TODAY = datetime.now(timezone.utc).date()
+
+
+class ActivitiesDb:
+    def __init__(self, url: str) -> None:
+        upgrade(files("tandem_sales") / "migrations", url)
+        self.engine = make_engine(url)
+        self.sessions = session_factory(self.engine)
+        self._versions = itertools.count(1)
+
+    def run(self, use_case, *args, **kwargs):
+        with transaction(self.sessions) as session:
+            return use_case(session, *args, **kwargs)
+
+    def user(self, user_id: str, role: str = "sales_rep", manager_id: str | None = None,
+             active: bool = True) -> Caller:
+        user = {"id": user_id, "email": f"{user_id}@example.com", "name": user_id.title(), "role": role,
+                "manager_id": manager_id, "active": active, "version": next(self._versions)}
+        self.run(record_user, owners, user)
+        return Caller(user_id=user_id, role=role, request_id=f"req-{user_id}")
+
+    def count(self) -> int:
+        with self.engine.connect() as conn:
+            return conn.execute(select(func.count()).select_from(activities)).scalar_one()
+
+
+@pytest.fixture(params=["postgresql", "sqlite"])
+def db(request, make_database, tmp_path):
+    url = make_database("sales") if request.param == "postgresql" else f"sqlite:///{tmp_path / 'sales.db'}"
+    database = ActivitiesDb(url)
+    yield database
+    database.engine.dispose()
+
+
+@pytest.fixture
+def team(db):
+    """admin; boss manages rep1 and rep2; rep3 elsewhere; an agent; a deactivated rep."""
+    return {
+        "admin": db.user("admin", "admin"),
+        "boss": db.user("boss", "sales_manager"),
+        "rep1": db.user("rep1", manager_id="boss"),
+        "rep2": db.user("rep2", manager_id="boss"),
+        "rep3": db.user("rep3"),
+        "agent": db.user("agent", "service_agent"),
+        "gone": db.user("gone", manager_id="boss", active=False),
+    }
+
+
+def on_lead(lead_id: str = "lead-1", **values) -> dict:
+    return {"type": "task", "subject": "Call back", "related_to": {"type": "lead", "id": lead_id}, **values}
+
+
+def fields_of(failure) -> dict:
+    return failure.value.details["fields"]
+
+
+# -- creating ------------------------------------------------------------------------------
+def test_create_defaults_and_reads_back(db, team):
+    made = db.run(use_cases.create_activity, team["rep1"], on_lead(due_date="2026-12-01"))
+    assert (made.owner_id, made.created_by, made.status, made.version) == ("rep1", "rep1", "open", 1)
+    assert made.due_date == date(2026, 12, 1) and made.completed_at is None
+    assert db.run(use_cases.get_activity, team["rep1"], made.id) == made
+
+
+def test_a_call_logged_as_completed_is_stamped(db, team):
+    made = db.run(use_cases.create_activity, team["rep1"], on_lead(
+        type="call", status="completed", starts_at="2026-11-27T10:00:00Z", duration_minutes=20, outcome="Interested"))
+    assert made.completed_at is not None and made.starts_at == datetime(2026, 11, 27, 10, tzinfo=timezone.utc)
+    again = db.run(use_cases.get_activity, team["rep1"], made.id)
+    assert (again.completed_at, again.starts_at) == (made.completed_at, made.starts_at)
+
+
+def test_bad_input_names_every_field_and_writes_nothing(db, team):
+    with pytest.raises(Failure) as failure:
+        db.run(use_cases.create_activity, team["rep1"], {
+            "type": "fax", "subject": "", "related_to": {"type": "case", "id": "c1"}, "due_date": "tomorrow"})
+    assert set(fields_of(failure)) == {"type", "subject", "related_to.type", "due_date"}
+    assert db.run(use_cases.create_activity, team["rep1"], on_lead(), validate_only=True) is None
+    assert db.count() == 0
+
+
+def test_who_may_own_a_new_activity(db, team):
+    made = db.run(use_cases.create_activity, team["boss"], on_lead(owner_id="rep2"))
+    assert (made.owner_id, made.created_by) == ("rep2", "boss")
+    for caller, owner, kind in ((team["rep1"], "rep2", "forbidden"), (team["boss"], "rep3", "forbidden"),
+                                (team["boss"], "gone", "invalid"), (team["admin"], "agent", "invalid"),
+                                (team["admin"], "nobody", "invalid")):
+        with pytest.raises(Failure) as failure:
+            db.run(use_cases.create_activity, caller, on_lead(owner_id=owner))
+        assert failure.value.kind == kind, (caller, owner)
+    assert db.count() == 1
+
+
+def test_service_agents_cannot_put_activities_on_leads(db, team):
+    with pytest.raises(Failure) as failure:
+        db.run(use_cases.create_activity, team["agent"], on_lead())
+    assert failure.value.kind == "not_found"
+    assert db.count() == 0
+
+
+# -- seeing and changing -------------------------------------------------------------------
+def test_owners_managers_and_admins_see_an_activity_others_do_not(db, team):
+    made = db.run(use_cases.create_activity, team["rep1"], on_lead())
+    for name in ("rep1", "boss", "admin"):
+        assert db.run(use_cases.get_activity, team[name], made.id).id == made.id
+    for name in ("rep2", "rep3", "agent"):
+        with pytest.raises(Failure) as failure:
+            db.run(use_cases.get_activity, team[name], made.id)
+        assert failure.value.kind == "not_found"
+
+
+def test_complete_reopen_and_the_version(db, team):
+    made = db.run(use_cases.create_activity, team["rep1"], on_lead())
+    done = db.run(use_cases.update_activity, team["rep1"], made.id, {"status": "completed", "outcome": "Booked"},
+                  expected_version=1)
+    assert (done.status, done.version, done.outcome) == ("completed", 2, "Booked") and done.completed_at
+    with pytest.raises(Failure) as failure:
+        db.run(use_cases.update_activity, team["rep1"], made.id, {"status": "open"}, expected_version=1)
+    assert (failure.value.kind, failure.value.details) == ("stale", {"current_version": 2})
+    reopened = db.run(use_cases.update_activity, team["rep1"], made.id, {"status": "open"}, clear=["outcome"])
+    assert (reopened.status, reopened.completed_at, reopened.outcome, reopened.version) == ("open", None, None, 3)
+    same = db.run(use_cases.update_activity, team["rep1"], made.id, {"status": "open"})
+    assert same.version == 3
+
+
+def test_updates_check_every_field_and_who_may_change(db, team):
+    made = db.run(use_cases.create_activity, team["rep1"], on_lead())
+    with pytest.raises(Failure) as failure:
+        db.run(use_cases.update_activity, team["rep1"], made.id, {"type": "call", "status": "done"},
+               clear=["subject"])
+    assert set(fields_of(failure)) == {"type", "status", "subject"}
+    with pytest.raises(Failure) as failure:
+        db.run(use_cases.update_activity, team["rep1"], made.id, {"starts_at": "2026-11-27T10:00:00Z"})
+    assert set(fields_of(failure)) == {"starts_at"}
+    with pytest.raises(Failure) as failure:
+        db.run(use_cases.update_activity, team["rep1"], made.id, {"owner_id": "rep2"})
+    assert failure.value.kind == "forbidden"
+    with pytest.raises(Failure) as failure:
+        db.run(use_cases.update_activity, team["rep3"], made.id, {"subject": "Mine now"})
+    assert failure.value.kind == "not_found"
+    moved = db.run(use_cases.update_activity, team["boss"], made.id, {"owner_id": "rep2"})
+    assert moved.owner_id == "rep2"
+    with pytest.raises(Failure):
+        db.run(use_cases.get_activity, team["rep1"], made.id)
+    assert db.run(use_cases.get_activity, team["admin"], made.id).version == 2
+
+
+# -- lists ---------------------------------------------------------------------------------
+def test_lists_follow_the_owners_the_caller_sees_and_page(db, team):
+    for owner, day in (("rep1", 1), ("rep1", 2), ("rep2", 3), ("rep3", 4)):
+        db.run(use_cases.create_activity, team["admin"], on_lead(owner_id=owner, subject=f"day {day}",
+                                                                 due_date=f"2026-12-0{day}"))
+
+    def subjects(caller, **filters):
+        found, _token = db.run(use_cases.list_activities, caller, **filters)
+        return [a.subject for a in found]
+
+    assert subjects(team["rep1"]) == ["day 2", "day 1"]
+    assert subjects(team["boss"]) == ["day 3", "day 2", "day 1"]
+    assert subjects(team["admin"]) == ["day 4", "day 3", "day 2", "day 1"]
+    assert subjects(team["boss"], owner_id="rep3") == []
+    assert subjects(team["agent"]) == []
+    seen, token = [], ""
+    while True:
+        found, token = db.run(use_cases.list_activities, team["admin"], page_size=1, page_token=token or "")
+        seen += [a.subject for a in found]
+        if not token:
+            break
+    assert seen == ["day 4", "day 3", "day 2", "day 1"]
+    with pytest.raises(Failure) as failure:
+        db.run(use_cases.list_activities, team["admin"], status="done", type="fax", page_token="zz")
+    assert set(fields_of(failure)) == {"status", "type", "page_token"}
+
+
+def test_a_timeline_shows_everyone_s_activities_newest_first(db, team):
+    due = TODAY + timedelta(days=5)
+    start = datetime.combine(due, datetime.min.time(), timezone.utc) + timedelta(hours=15)
+    made = [
+        db.run(use_cases.create_activity, team["rep1"], on_lead("L", subject="due", due_date=due.isoformat())),
+        db.run(use_cases.create_activity, team["rep3"], on_lead("L", type="meeting", subject="meeting",
+                                                                starts_at=start.isoformat())),
+        db.run(use_cases.create_activity, team["rep2"], on_lead("L", subject="undated")),
+        db.run(use_cases.create_activity, team["rep2"], on_lead("other", subject="elsewhere")),
+    ]
+    found, token = db.run(use_cases.list_activities, team["rep1"], related_to=("lead", "L"))
+    assert [a.subject for a in found] == ["meeting", "due", "undated"] and token is None
+    firsts, token = db.run(use_cases.list_activities, team["rep1"], related_to=("lead", "L"), page_size=2)
+    rest, last = db.run(use_cases.list_activities, team["rep1"], related_to=("lead", "L"), page_token=token)
+    assert [a.id for a in firsts + rest] == [a.id for a in found] and last is None
+    found, _ = db.run(use_cases.list_activities, team["rep1"], related_to=("lead", "L"), owner_id="rep3")
+    assert [a.id for a in found] == [made[1].id]
+
+
+# -- today -----------------------------------------------------------------------------------
+def test_today_lists_the_caller_s_open_overdue_and_due_activities_most_overdue_first(db, team):
+    def make(caller, subject, **values):
+        return db.run(use_cases.create_activity, team[caller], on_lead(subject=subject, **values))
+
+    day = lambda n: (TODAY + timedelta(days=n)).isoformat()  # noqa: E731
+    make("rep1", "last week", due_date=day(-7))
+    make("rep1", "today", due_date=day(0))
+    make("rep1", "tomorrow", due_date=day(1))
+    make("rep1", "undated")
+    make("rep1", "done", due_date=day(-3), status="completed")
+    make("rep2", "someone else's", due_date=day(-1))
+    now = datetime.now(timezone.utc)
+    make("rep1", "call this morning", type="call", starts_at=datetime.combine(TODAY, datetime.min.time(),
+                                                                             timezone.utc).isoformat())
+    make("rep1", "meeting two days ago", type="meeting", starts_at=(now - timedelta(days=2)).isoformat())
+    make("rep1", "meeting next week", type="meeting", starts_at=(now + timedelta(days=7)).isoformat())
+    found = db.run(use_cases.today_activities, team["rep1"])
+    # On one day, what has a time comes before what is only due that day.
+    assert [a.subject for a in found] == ["last week", "meeting two days ago", "call this morning", "today"]
+    earlier = db.run(use_cases.today_activities, team["rep1"], day(-2))
+    assert [a.subject for a in earlier] == ["last week", "meeting two days ago"]
+    with pytest.raises(Failure) as failure:
+        db.run(use_cases.today_activities, team["rep1"], "27.11.2026")
+    assert set(fields_of(failure)) == {"today"}
+
+
+# -- the servicer ------------------------------------------------------------------------------
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def grpc_activities(db):
+    """ask(method, request, as_=caller) against the servicer on the test's database."""
+    addr = f"127.0.0.1:{_free_port()}"
+    server, _health = build_server(addr, lambda s: activities_grpc.register(s, db.engine))
+    stub = sales_pb2_grpc.ActivitiesStub(channel(addr))
+
+    def ask(method, request, as_):
+        return call("sales", getattr(stub, method), request, metadata=caller_metadata(as_))
+
+    yield ask
+    server.stop(0)
+
+
+def test_the_servicer_round_trip(grpc_activities, team, db):
+    rep = team["rep1"]
+    made = grpc_activities("CreateActivity", sales_pb2.CreateActivityRequest(activity=sales_pb2.ActivityFields(
+        type="meeting", subject="Demo", related_to=sales_pb2.RelatedTo(type="lead", id="lead-9"),
+        starts_at="2026-11-27T16:00:00+02:00", duration_minutes=30)), rep)
+    assert (made.owner_id, made.starts_at, made.duration_minutes) == ("rep1", "2026-11-27T14:00:00.000Z", 30)
+    assert not made.HasField("due_date") and not made.HasField("completed_at") and made.created_at.endswith("Z")
+    assert grpc_activities("GetActivity", sales_pb2.GetRequest(id=made.id), rep) == made
+    changed = grpc_activities("UpdateActivity", sales_pb2.UpdateActivityRequest(
+        id=made.id, changes=sales_pb2.ActivityFields(status="completed"), clear=["duration_minutes"],
+        expected_version=1), rep)
+    assert (changed.status, changed.HasField("duration_minutes"), changed.version) == ("completed", False, 2)
+    assert changed.HasField("completed_at")
+    listed = grpc_activities("ListActivities", sales_pb2.ListActivitiesRequest(
+        related_to=sales_pb2.RelatedTo(type="lead", id="lead-9")), team["rep3"])
+    assert [a.id for a in listed.activities] == [made.id] and listed.next_page_token == ""
+    today = grpc_activities("TodayActivities", sales_pb2.TodayActivitiesRequest(today="2026-11-27"), rep)
+    assert list(today.activities) == []
+
+
+def test_the_servicer_reports_failures_typed(grpc_activities, team, db):
+    with pytest.raises(RpcFailure) as failure:
+        grpc_activities("CreateActivity", sales_pb2.CreateActivityRequest(activity=sales_pb2.ActivityFields(
+            type="fax", duration_minutes=0)), team["rep1"])
+    assert failure.value.kind == "invalid"
+    assert set(failure.value.details["fields"]) == {"type", "subject", "related_to", "duration_minutes"}
+    with pytest.raises(RpcFailure) as failure:
+        grpc_activities("GetActivity", sales_pb2.GetRequest(id="nope"), team["rep1"])
+    assert failure.value.kind == "not_found"
+    with pytest.raises(RpcFailure) as failure:
+        grpc_activities("UpdateActivity", sales_pb2.UpdateActivityRequest(
+            id="x", changes=sales_pb2.ActivityFields(related_to=sales_pb2.RelatedTo(type="lead", id="l"))),
+            team["rep1"])
+    assert fields_of(failure) == {"related_to": "cannot be changed; create another activity"}
+    assert db.count() == 0
