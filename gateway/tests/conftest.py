@@ -2,14 +2,18 @@
 both), the Flask app on it, an admin and tokens. Real servers, no mocks."""
 from __future__ import annotations
 
+import importlib
 import socket
 from importlib.resources import files
+from types import SimpleNamespace
 
 import pytest
 from argon2 import PasswordHasher, profiles
 from sqlalchemy import func, select
-from tandem_plumbing.db import transaction
+from tandem_plumbing.db import make_engine, session_factory, transaction
+from tandem_plumbing.directory import record_user
 from tandem_plumbing.envelope import Envelope
+from tandem_plumbing.grpc_server import build_server
 from tandem_plumbing.migrations import upgrade
 
 from tandem_gateway.adapters.models import outbox, users
@@ -132,6 +136,25 @@ def make_user(client, admin_auth, login):
 
 
 @pytest.fixture
+def make_team(make_user, admin_auth):
+    """make_team() -> admin; a manager with rep1 and rep2; rep3 elsewhere; an agent.
+    Each: (user json, auth headers); the admin's json has only "id": None."""
+
+    def make() -> dict[str, tuple[dict, dict[str, str]]]:
+        manager = make_user("sales_manager")
+        return {
+            "manager": manager,
+            "rep1": make_user("sales_rep", manager[0]["id"]),
+            "rep2": make_user("sales_rep", manager[0]["id"]),
+            "rep3": make_user("sales_rep"),
+            "agent": make_user("service_agent"),
+            "admin": ({"id": None}, admin_auth),
+        }
+
+    return make
+
+
+@pytest.fixture
 def rows(gw):
     """rows() -> (number of users, number of outbox events)."""
 
@@ -152,3 +175,33 @@ def events(gw):
             return [Envelope.from_dict(body) for body in bodies]
 
     return events
+
+
+@pytest.fixture
+def run_service(make_database, events):
+    """run_service(package, directory) -> a real gRPC server of the service `package`
+    (e.g. "tandem_sales") on its own migrated PostgreSQL database, as a namespace with
+    `address`, `engine`, `server` and `sync_users()`: apply the gateway's user events to
+    the service's directory copy `directory`, as its consumer would."""
+    started = []
+
+    def run(package: str, directory):
+        url = make_database(package.removeprefix("tandem_"))
+        upgrade(files(package) / "migrations", url)
+        engine = make_engine(url)
+        register = importlib.import_module(f"{package}.adapters.grpc_server").register
+        address = f"127.0.0.1:{_free_port()}"
+        server, _health = build_server(address, lambda s: register(s, engine))
+        started.append((server, engine))
+
+        def sync_users() -> None:
+            with transaction(session_factory(engine)) as session:
+                for event in events():
+                    record_user(session, directory, event.data["user"])
+
+        return SimpleNamespace(address=address, engine=engine, server=server, sync_users=sync_users)
+
+    yield run
+    for server, engine in started:
+        server.stop(0)
+        engine.dispose()

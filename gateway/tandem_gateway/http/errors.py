@@ -80,7 +80,9 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(RpcFailure)
     def service_failure(exc: RpcFailure):
         # A service said no (validation, not found, conflict, a business rule, ...).
-        return error_response(exc.http_status, exc.code, exc.message, exc.details)
+        current = exc.details.get("current_version") if exc.kind == "stale" else None
+        headers = {"ETag": f'"{current}"'} if isinstance(current, int) else None  # what If-Match should say now
+        return error_response(exc.http_status, exc.code, exc.message, exc.details, headers)
 
     @app.errorhandler(ServiceUnavailable)
     def service_unavailable(exc: ServiceUnavailable):

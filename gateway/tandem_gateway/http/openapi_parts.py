@@ -21,6 +21,11 @@ def ok(description: str, schema_name: str, *, etag: bool = False, extra_headers:
     return {"description": description, "headers": headers, "content": json_body(schema_name)}
 
 
+def query(name: str, schema: dict, description: str) -> dict[str, Any]:
+    """An optional query parameter."""
+    return {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
+
+
 def errors(*statuses: int) -> dict[str, Any]:
     return {str(status): ref("responses", ERROR_RESPONSES[status][0]) for status in (*statuses, 500)}
 
@@ -42,7 +47,9 @@ ERROR_RESPONSES = {
     413: ("PayloadTooLarge", "request_entity_too_large: the body is larger than 1 MiB"),
     422: ("Unprocessable", "a business rule said no: invalid_manager, has_direct_reports, last_admin, "
                            "current_password_incorrect, idempotency_key_reused, invalid_owner, "
-                           "invalid_status_change, case_has_no_contact, ..."),
+                           "invalid_status_change, case_has_no_contact, stage_requirements_unmet (details.missing), "
+                           "..."),
+    428: ("PreconditionRequired", "precondition_required: this change needs If-Match with the record's ETag"),
     500: ("InternalError", "internal_error: logged with the request id, no stack trace"),
     503: ("Unavailable", "not_ready (details.unavailable names what does not answer), or "
                          "service_unavailable (details.service; Retry-After)"),
