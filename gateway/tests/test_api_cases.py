@@ -17,6 +17,7 @@ from tandem_plumbing.grpc_server import build_server
 from tandem_plumbing.migrations import upgrade
 
 from tandem_gateway.config import GatewayConfig
+from tandem_service_desk import use_cases as desk_use_cases
 from tandem_service_desk.adapters import models
 from tandem_service_desk.adapters.grpc_server import ServiceDeskServicer
 from tandem_service_desk.domain.sla import SlaPolicy
@@ -27,7 +28,8 @@ CASE_FIELDS = {"id", "number", "subject", "description", "status", "priority", "
 SLA_FIELDS = {"first_response_due", "resolution_due", "first_responded_at", "resolved_at",
               "first_response_breached", "resolution_breached", "at_risk"}
 REFERRAL_FIELDS = {"id", "case_id", "agent_id", "kind", "status", "lead_id", "assignee_id", "product_interest",
-                   "notes", "estimated_value", "reason", "created_at", "updated_at", "version"}
+                   "notes", "estimated_value", "reason", "opportunity_id", "outcome_amount", "created_at",
+                   "updated_at", "version"}
 NEW_CASE = {"subject": "Cannot export invoices", "priority": "high", "origin": "email", "account_id": "acc-1",
             "contact": {"name": "Ada Lovelace", "email": "ada@acme.test", "phone": "+44 20 1", "company": "Acme"}}
 REFERRAL = {"kind": "upsell", "product_interest": "Enterprise plan", "notes": "50 more seats next quarter",
@@ -338,6 +340,15 @@ def test_an_agent_refers_an_upsell(client, agent, open_case, desk):
     listed = client.get(f"/api/v1/cases/{case['id']}/referrals", headers=agent[1]).json
     assert listed == {"items": [referral], "next_page_token": None}
     assert client.get(f"/api/v1/cases/{case['id']}", headers=agent[1]).json["referrals"] == [referral]
+    assert referral["opportunity_id"] is None and referral["outcome_amount"] is None
+
+    won = {"opportunity": {"id": "opp-1", "lead_id": "lead-1", "referrals": [{"referral_id": referral["id"]}]},
+           "won": True, "amount": {"amount": "24500.00", "currency": "EUR"}, "loss_reason": None}
+    with transaction(desk.sessions) as session:  # what the service desk's consumer does with opportunity_closed
+        desk_use_cases.opportunity_closed(session, won, now=desk.clock(), correlation_id=None)
+    [after] = client.get(f"/api/v1/cases/{case['id']}/referrals", headers=agent[1]).json["items"]
+    assert (after["status"], after["opportunity_id"], after["outcome_amount"]) == (
+        "won", "opp-1", {"amount": "24500.00", "currency": "EUR"})
 
 
 def test_a_retry_with_the_same_idempotency_key_refers_once(client, agent, open_case, desk):

@@ -106,8 +106,9 @@ def referral_json(referral: pb.Referral) -> dict[str, Any]:
         "assignee_id": opt(referral, "assignee_id"), "product_interest": referral.product_interest,
         "notes": opt(referral, "notes"),
         "estimated_value": _money_json(referral.estimated_value) if referral.HasField("estimated_value") else None,
-        "reason": opt(referral, "reason"), "created_at": referral.created_at, "updated_at": referral.updated_at,
-        "version": referral.version,
+        "reason": opt(referral, "reason"), "opportunity_id": opt(referral, "opportunity_id"),
+        "outcome_amount": _money_json(referral.outcome_amount) if referral.HasField("outcome_amount") else None,
+        "created_at": referral.created_at, "updated_at": referral.updated_at, "version": referral.version,
     }
 
 
@@ -284,7 +285,8 @@ def _schemas() -> dict[str, Any]:
         ),
         "Referral": _object(
             ["id", "case_id", "agent_id", "kind", "status", "lead_id", "assignee_id", "product_interest", "notes",
-             "estimated_value", "reason", "created_at", "updated_at", "version"],
+             "estimated_value", "reason", "opportunity_id", "outcome_amount", "created_at", "updated_at",
+             "version"],
             {"id": _ID, "case_id": _ID, "agent_id": _ID, "kind": {"enum": ["upsell", "cross_sell"]},
              "status": {"enum": _REFERRAL_STATUSES, "description": "follows the lead: submitted -> lead_created -> "
                         "assigned -> converted -> won | lost, or rejected (reason)"},
@@ -292,6 +294,9 @@ def _schemas() -> dict[str, Any]:
              "product_interest": {"type": "string"}, "notes": _NULLABLE,
              "estimated_value": {"oneOf": [ref("schemas", "Money"), {"type": "null"}]},
              "reason": {"type": ["string", "null"], "description": "why sales rejected it"},
+             "opportunity_id": {"type": ["string", "null"], "description": "the opportunity its lead became"},
+             "outcome_amount": {"oneOf": [ref("schemas", "Money"), {"type": "null"}],
+                                "description": "the deal's amount, once won or lost (final)"},
              "created_at": _TIME, "updated_at": _TIME, "version": {"type": "integer", "minimum": 1}},
         ),
         "ReferralCreate": _object(["kind", "product_interest"], {

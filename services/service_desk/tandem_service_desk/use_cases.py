@@ -11,7 +11,7 @@ import logging
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from sqlalchemy.orm import Session
 from tandem_plumbing.envelope import Envelope
@@ -223,17 +223,18 @@ def list_referrals(session: Session, case_id: str) -> list[Referral]:
     return repository.referrals_of(session, [case_id])[case_id]
 
 
-def follow_lead(session: Session, lead: Mapping[str, Any], *, now: datetime,
-                correlation_id: str | None) -> list[Referral]:
-    """Bring this service's referrals listed in a lead snapshot up to date with it;
-    emits `referral_status_changed` for each whose status moved, and returns those."""
+def _follow(session: Session, record: Mapping[str, Any], what: str,
+            follow: Callable[[Referral], Referral], correlation_id: str | None) -> list[Referral]:
+    """Apply `follow` to this service's referrals listed in `record` (a lead or an
+    opportunity snapshot); emits `referral_status_changed` for each whose status moved,
+    and returns those."""
     changed: list[tuple[Referral, str]] = []
-    for ref in lead.get("referrals") or ():
+    for ref in record.get("referrals") or ():
         referral = repository.get_referral(session, ref["referral_id"], lock=True)
         if referral is None:
-            log.warning("lead %s names referral %s, which is not ours; ignored", lead["id"], ref["referral_id"])
+            log.warning("%s %s names referral %s, which is not ours; ignored", what, record["id"], ref["referral_id"])
             continue
-        followed = referrals.follow_lead(referral, lead, now)
+        followed = follow(referral)
         if followed != referral:
             repository.save_referral(session, followed)
             if followed.status != referral.status:
@@ -243,4 +244,28 @@ def follow_lead(session: Session, lead: Mapping[str, Any], *, now: datetime,
         data = referrals.status_changed_event(referral, case, previous_status)
         record_event(session, _event("referral_status_changed", data, correlation_id))
     return [referral for referral, _ in changed]
+
+
+def follow_lead(session: Session, lead: Mapping[str, Any], *, now: datetime,
+                correlation_id: str | None) -> list[Referral]:
+    """The referrals a lead snapshot lists follow its status (see domain.referrals)."""
+    return _follow(session, lead, "lead", lambda referral: referrals.follow_lead(referral, lead, now),
+                   correlation_id)
+
+
+def follow_opportunity(session: Session, opportunity: Mapping[str, Any], *, now: datetime,
+                       correlation_id: str | None) -> list[Referral]:
+    """`opportunity_created`: the referrals it carries point at it and are converted."""
+    return _follow(session, opportunity, "opportunity",
+                   lambda referral: referrals.follow_opportunity(referral, opportunity, now), correlation_id)
+
+
+def opportunity_closed(session: Session, data: Mapping[str, Any], *, now: datetime,
+                       correlation_id: str | None) -> list[Referral]:
+    """`opportunity_closed`: the referrals it carries are won or lost with the deal's
+    amount, for good."""
+    opportunity, amount = data["opportunity"], referrals.event_money(data.get("amount"))
+    return _follow(session, opportunity, "opportunity",
+                   lambda referral: referrals.close_with_opportunity(referral, opportunity, bool(data.get("won")),
+                                                                     amount, now), correlation_id)
 

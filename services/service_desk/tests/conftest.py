@@ -86,3 +86,39 @@ def lead_snapshot(version: int, referral_ids, *, status: str = "new", owner_id: 
 @pytest.fixture
 def snapshot():
     return lead_snapshot
+
+
+def opportunity_snapshot(version: int, referral_ids, *, stage: str = "Qualification", amount: str | None = "12000.00",
+                         opportunity_id: str = "opp-1", lead_id: str = "lead-1") -> dict:
+    """An OpportunitySnapshot of the event catalogue."""
+    closed, won = stage in ("Closed Won", "Closed Lost"), stage == "Closed Won"
+    return {
+        "id": opportunity_id, "version": version, "name": "Acme - Seats", "account_id": "acc-1",
+        "account_name": "Acme", "owner_id": "rep-1", "amount": amount, "currency": "USD",
+        "close_date": "2026-12-31", "stage": stage, "probability": 100 if won else 10,
+        "forecast_category": "closed" if won else "pipeline", "forecast_category_overridden": False,
+        "is_closed": closed, "is_won": won, "lead_id": lead_id, "primary_contact_id": "con-1", "loss_reason": None,
+        "referrals": [{"referral_id": rid, "case_id": "c", "case_number": "00000001", "agent_id": "a",
+                       "kind": "upsell", "product_interest": "Seats"} for rid in referral_ids],
+        "line_item_count": 1, "created_at": "2026-11-02T09:00:00.000Z", "updated_at": "2026-11-02T09:00:00.000Z",
+        "closed_at": "2026-11-02T09:00:00.000Z" if closed else None,
+    }
+
+
+def closed_event_data(version: int, referral_ids, *, won: bool = True, amount: str | None = "12000.00") -> dict:
+    """`opportunity_closed` data."""
+    opportunity = opportunity_snapshot(version, referral_ids, stage="Closed Won" if won else "Closed Lost",
+                                       amount=amount)
+    return {"opportunity": opportunity, "won": won,
+            "amount": {"amount": amount, "currency": "USD"} if amount is not None else None,
+            "loss_reason": None if won else "went with a competitor"}
+
+
+@pytest.fixture
+def opportunity():
+    return opportunity_snapshot
+
+
+@pytest.fixture
+def closed():
+    return closed_event_data

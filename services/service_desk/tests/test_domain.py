@@ -307,6 +307,33 @@ def test_the_events_carry_what_their_consumers_need():
     assert referrals.status_changed_event(assigned, case, "submitted") == {
         "referral": {"id": "r1", "case_id": "c1", "case_number": "00001042", "agent_id": "a1", "kind": "upsell",
                      "product_interest": "50 more seats", "status": "assigned", "lead_id": "L1",
-                     "assignee_id": "rep1", "reason": None, "company": "Acme"},
+                     "assignee_id": "rep1", "reason": None, "company": "Acme", "opportunity_id": None,
+                     "outcome_amount": None},
         "previous_status": "submitted",
     }
+
+
+def test_the_opportunity_converts_and_its_closing_is_final():
+    opportunity = {"id": "O1", "lead_id": "L1"}
+    converted = referrals.follow_opportunity(referral(), opportunity, T0)
+    assert (converted.status, converted.opportunity_id, converted.lead_id, converted.version) == (
+        "converted", "O1", "L1", 2)
+    assert referrals.follow_opportunity(converted, opportunity, T0) is converted
+    amount = referrals.event_money({"amount": "12000.5", "currency": "USD"})
+    won = referrals.close_with_opportunity(converted, opportunity, True, amount, T0)
+    assert (won.status, won.outcome_amount.to_dict(), won.version) == (
+        "won", {"amount": "12000.50", "currency": "USD"}, 3)
+    for late in (referrals.close_with_opportunity(won, opportunity, False, None, T0),
+                 referrals.follow_opportunity(won, opportunity, T0),
+                 referrals.follow_lead(won, lead(9, "working", owner_id="rep2"), T0)):
+        assert late is won
+    elsewhere = referrals.close_with_opportunity(converted, {"id": "O2", "lead_id": "L1"}, True, amount, T0)
+    assert elsewhere is converted  # a referral stays with its first opportunity
+
+
+def test_event_money_is_exact_or_nothing():
+    assert referrals.event_money({"amount": "0.10", "currency": "EUR"}).to_dict() == {"amount": "0.10",
+                                                                                       "currency": "EUR"}
+    for bad in (None, {"amount": None, "currency": "USD"}, {"amount": "lots", "currency": "USD"},
+                {"amount": "NaN", "currency": "USD"}, {"amount": "-5", "currency": "USD"}, {"amount": "5"}):
+        assert referrals.event_money(bad) is None

@@ -9,11 +9,13 @@ import grpc
 import pytest
 from tandem.service_desk.v1 import service_desk_pb2 as pb
 from tandem.service_desk.v1 import service_desk_pb2_grpc
+from tandem_plumbing.db import transaction
 from tandem_plumbing.grpc_client import call, check_health
 from tandem_plumbing.grpc_client import channel as grpc_channel
 from tandem_plumbing.grpc_server import build_server
 from tandem_plumbing.rpc import Caller, RpcFailure, caller_metadata
 
+from tandem_service_desk import use_cases
 from tandem_service_desk.adapters.grpc_server import ServiceDeskServicer, register
 from tandem_service_desk.domain.sla import SlaPolicy
 
@@ -125,7 +127,7 @@ def test_a_call_without_a_caller_is_refused(stub):
     assert caught.value.kind == "unauthenticated"
 
 
-def test_comments_and_referrals(ask, agent_id, sd_db):
+def test_comments_and_referrals(ask, agent_id, sd_db, closed):
     case = ask("CreateCase", new_case(), agent_id, "service_agent")
     ask("AddComment", pb.AddCommentRequest(case_id=case.id, body="note to self", internal=True), agent_id,
         "service_agent")
@@ -143,6 +145,13 @@ def test_comments_and_referrals(ask, agent_id, sd_db):
     assert sd_db.events("referral_submitted")[0].correlation_id == "req-ref"
     listed = ask("ListReferrals", pb.ListReferralsRequest(case_id=case.id), "rep-1", "sales_rep").referrals
     assert [r.id for r in listed] == [referral.id]
+    assert not listed[0].HasField("opportunity_id") and not listed[0].HasField("outcome_amount")
+    with transaction(sd_db.sessions) as session:
+        use_cases.opportunity_closed(session, closed(4, [referral.id]), now=datetime.now(timezone.utc),
+                                     correlation_id=None)
+    [won] = ask("ListReferrals", pb.ListReferralsRequest(case_id=case.id), "rep-1", "sales_rep").referrals
+    assert (won.status, won.opportunity_id, won.outcome_amount) == (
+        "won", "opp-1", pb.Money(amount="12000.00", currency="USD"))
     with pytest.raises(RpcFailure) as caught:
         ask("SubmitReferral", pb.SubmitReferralRequest(case_id=case.id, kind="upsell", product_interest="x"),
             "rep-1", "sales_rep")

@@ -364,7 +364,7 @@ def test_the_referral_follows_lead_snapshots_in_any_order(sd_db, agent, snapshot
     assert first.data["referral"] == {
         "id": referral.id, "case_id": case.id, "case_number": "00000001", "agent_id": agent.user_id, "kind": "upsell",
         "product_interest": "200 more seats", "status": "assigned", "lead_id": "lead-1", "assignee_id": "rep-9",
-        "reason": None, "company": "Acme"}
+        "reason": None, "company": "Acme", "opportunity_id": None, "outcome_amount": None}
 
 
 def test_a_converted_lead_converts_the_referral(sd_db, agent, snapshot):
@@ -378,6 +378,67 @@ def test_a_converted_lead_converts_the_referral(sd_db, agent, snapshot):
     assert (stored.status, stored.lead_version, stored.version) == ("converted", 5, 3)
     assert [e.data["referral"]["status"] for e in sd_db.events("referral_status_changed")] == ["lead_created",
                                                                                               "converted"]
+
+
+def referrals_now(db, case_id):
+    with db.sessions() as session:
+        return use_cases.list_referrals(session, case_id)
+
+
+def test_the_opportunity_converts_and_its_closing_wins_with_the_amount(sd_db, agent, snapshot, opportunity, closed):
+    case = create(sd_db, agent)
+    referral, other = refer(sd_db, agent, case.id), refer(sd_db, agent, case.id)
+    run(sd_db, use_cases.follow_lead, snapshot(2, [referral.id], owner_id="rep-1"), now=T0, correlation_id=None)
+    follow = run(sd_db, use_cases.follow_opportunity, opportunity(1, [referral.id, "not-ours"]), now=T0 + H,
+                 correlation_id="req-convert")
+    assert [(r.status, r.opportunity_id) for r in follow] == [("converted", "opp-1")]
+    # The lead's own converted snapshot, arriving after, changes nothing the agent sees.
+    run(sd_db, use_cases.follow_lead, snapshot(3, [referral.id], status="converted", owner_id="rep-1"), now=T0,
+        correlation_id=None)
+    won = run(sd_db, use_cases.opportunity_closed, closed(5, [referral.id]), now=T0 + 2 * H, correlation_id="req-won")
+    assert [(r.status, r.outcome_amount.to_dict()) for r in won] == [("won", {"amount": "12000.00", "currency": "USD"})]
+    events = sd_db.events("referral_status_changed")
+    assert [(e.data["previous_status"], e.data["referral"]["status"]) for e in events] == [
+        ("submitted", "assigned"), ("assigned", "converted"), ("converted", "won")]
+    assert events[-1].correlation_id == "req-won"
+    assert (events[-1].data["referral"]["opportunity_id"], events[-1].data["referral"]["outcome_amount"]) == (
+        "opp-1", {"amount": "12000.00", "currency": "USD"})
+    # Final: a repeated closing, a late created event or lead snapshot change nothing.
+    assert run(sd_db, use_cases.opportunity_closed, closed(6, [referral.id], won=False), now=T0,
+               correlation_id=None) == []
+    run(sd_db, use_cases.follow_opportunity, opportunity(1, [referral.id]), now=T0, correlation_id=None)
+    run(sd_db, use_cases.follow_lead, snapshot(9, [referral.id], status="working", owner_id="rep-2"), now=T0,
+        correlation_id=None)
+    stored = {r.id: r for r in referrals_now(sd_db, case.id)}
+    assert (stored[referral.id].status, stored[referral.id].assignee_id, stored[referral.id].lead_id) == (
+        "won", "rep-1", "lead-1")
+    assert stored[other.id].status == "submitted"
+    assert len(sd_db.events("referral_status_changed")) == 3
+
+
+def test_a_closing_before_any_lead_news_still_ends_the_referral(sd_db, agent, snapshot, closed):
+    case = create(sd_db, agent)
+    referral = refer(sd_db, agent, case.id)
+    lost = run(sd_db, use_cases.opportunity_closed, closed(3, [referral.id], won=False, amount=None), now=T0,
+               correlation_id=None)
+    assert [(r.status, r.outcome_amount, r.lead_id, r.opportunity_id) for r in lost] == [
+        ("lost", None, "lead-1", "opp-1")]
+    run(sd_db, use_cases.follow_lead, snapshot(4, [referral.id], status="converted", owner_id="rep-1"), now=T0,
+        correlation_id=None)
+    [stored] = referrals_now(sd_db, case.id)
+    assert stored.status == "lost"
+    [event] = sd_db.events("referral_status_changed")
+    assert (event.data["previous_status"], event.data["referral"]["outcome_amount"]) == ("submitted", None)
+
+
+def test_an_older_lead_snapshot_does_not_undo_the_conversion(sd_db, agent, snapshot, opportunity):
+    case = create(sd_db, agent)
+    referral = refer(sd_db, agent, case.id)
+    run(sd_db, use_cases.follow_opportunity, opportunity(1, [referral.id]), now=T0, correlation_id=None)
+    run(sd_db, use_cases.follow_lead, snapshot(2, [referral.id], status="working", owner_id="rep-1"), now=T0,
+        correlation_id=None)
+    [stored] = referrals_now(sd_db, case.id)
+    assert (stored.status, stored.assignee_id) == ("converted", "rep-1")
 
 
 def test_row_values_survive_the_round_trip(sd_db, agent):

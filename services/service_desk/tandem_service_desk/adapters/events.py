@@ -26,6 +26,14 @@ def _follow_lead(session, event: Envelope) -> None:
     use_cases.follow_lead(session, event.data["lead"], now=utcnow(), correlation_id=event.correlation_id)
 
 
+def _follow_opportunity(session, event: Envelope) -> None:
+    use_cases.follow_opportunity(session, event.data["opportunity"], now=utcnow(), correlation_id=event.correlation_id)
+
+
+def _opportunity_closed(session, event: Envelope) -> None:
+    use_cases.opportunity_closed(session, event.data, now=utcnow(), correlation_id=event.correlation_id)
+
+
 class ServiceDeskEvents:
     name = "service_desk"
     db = Database()  # $SERVICE_DESK_DATABASE_URL, read when the service starts
@@ -41,6 +49,15 @@ class ServiceDeskEvents:
     @handles("leads", "lead_status_changed")
     def on_lead_changed(self, event: Envelope) -> None:
         self.db.apply_once(event, _follow_lead, event)
+
+    # Sales' events carry the whole opportunity, with the referrals its lead brought.
+    @handles("sales", "opportunity_created")
+    def on_opportunity_created(self, event: Envelope) -> None:
+        self.db.apply_once(event, _follow_opportunity, event)
+
+    @handles("sales", "opportunity_closed")
+    def on_opportunity_closed(self, event: Envelope) -> None:
+        self.db.apply_once(event, _opportunity_closed, event)
 
     @timer(interval=SLA_CHECK_SECONDS)
     def check_slas(self) -> None:

@@ -55,6 +55,8 @@ def referral_pb(referral: Referral) -> pb.Referral:
         product_interest=referral.product_interest, notes=referral.notes,
         estimated_value=pb.Money(**value.to_dict()) if value else None, reason=referral.reason,
         created_at=rfc3339(referral.created_at), updated_at=rfc3339(referral.updated_at), version=referral.version,
+        opportunity_id=referral.opportunity_id,
+        outcome_amount=pb.Money(**referral.outcome_amount.to_dict()) if referral.outcome_amount else None,
     )
 
 

@@ -92,6 +92,9 @@ referrals = Table(
     _when("created_at"),
     _when("updated_at"),
     Column("version", Integer, nullable=False),
+    Column("opportunity_id", String(64)),  # the opportunity its lead became
+    Column("outcome_amount_minor", BigInteger),  # cents: the deal's amount once won or lost
+    Column("outcome_currency", String(3)),
     Index("ix_referrals_case_id", "case_id"),
 )
 

@@ -161,19 +161,23 @@ def rotate_to(session: Session, agent_id: str) -> None:
 
 
 # -- referrals -------------------------------------------------------------------------------
+def _money(minor: int | None, currency: str | None) -> Money | None:
+    return Money.from_minor_units(minor, currency) if minor is not None else None
+
+
 def _referral(row) -> Referral:
-    value = (Money.from_minor_units(row.estimated_value_minor, row.estimated_value_currency)
-             if row.estimated_value_minor is not None else None)
+    value = _money(row.estimated_value_minor, row.estimated_value_currency)
     return Referral(
         id=row.id, case_id=row.case_id, agent_id=row.agent_id, kind=row.kind, status=row.status, lead_id=row.lead_id,
         lead_version=row.lead_version, assignee_id=row.assignee_id, product_interest=row.product_interest,
         notes=row.notes, estimated_value=value, reason=row.reason, created_at=utc(row.created_at),
-        updated_at=utc(row.updated_at), version=row.version,
+        updated_at=utc(row.updated_at), version=row.version, opportunity_id=row.opportunity_id,
+        outcome_amount=_money(row.outcome_amount_minor, row.outcome_currency),
     )
 
 
 def _referral_values(referral: Referral) -> dict[str, Any]:
-    value = referral.estimated_value
+    value, outcome = referral.estimated_value, referral.outcome_amount
     return {
         "id": referral.id, "case_id": referral.case_id, "agent_id": referral.agent_id, "kind": referral.kind,
         "status": referral.status, "lead_id": referral.lead_id, "lead_version": referral.lead_version,
@@ -181,7 +185,9 @@ def _referral_values(referral: Referral) -> dict[str, Any]:
         "estimated_value_minor": value.minor_units if value else None,
         "estimated_value_currency": value.currency if value else None,
         "reason": referral.reason, "created_at": referral.created_at, "updated_at": referral.updated_at,
-        "version": referral.version,
+        "version": referral.version, "opportunity_id": referral.opportunity_id,
+        "outcome_amount_minor": outcome.minor_units if outcome else None,
+        "outcome_currency": outcome.currency if outcome else None,
     }
 
 

@@ -6,6 +6,9 @@ what becomes of the lead.
 from the newest lead snapshot seen (each leads event carries the whole lead with its
 version); an older or repeated snapshot changes nothing, and `won` / `lost` (set from
 sales' events) are final. A referral stays with the first lead it was attached to.
+
+Sales' events may overtake the leads events: an opportunity that lists the referral
+means it was converted, and its closing is final whatever arrives after it.
 """
 from __future__ import annotations
 
@@ -70,6 +73,8 @@ class Referral:
     created_at: datetime
     updated_at: datetime
     version: int
+    opportunity_id: str | None = None  # the opportunity its lead became
+    outcome_amount: Money | None = None  # the deal's amount, once won or lost
 
 
 def _money(reader: Fields, name: str) -> Money | None:
@@ -137,10 +142,51 @@ def follow_lead(referral: Referral, lead: Mapping[str, Any], now: datetime) -> R
     if referral.lead_version is not None and lead["version"] <= referral.lead_version:
         return referral
     status, assignee_id, reason = status_from_lead(lead)
+    if referral.opportunity_id is not None:  # sales made its opportunity: converted, whatever older lead news says
+        status, reason = CONVERTED, None
     seen = dict(lead_id=lead["id"], status=status, assignee_id=assignee_id, reason=reason)
     if all(getattr(referral, name) == value for name, value in seen.items()):
         return replace(referral, lead_version=lead["version"])
     return replace(referral, **seen, lead_version=lead["version"], updated_at=now, version=referral.version + 1)
+
+
+def event_money(value: Any) -> Money | None:
+    """An event's Money (`{"amount": "1234.50", "currency": "USD"}`), to the cent; None
+    when absent or not money (an amount is news, never a reason to refuse an event)."""
+    if not isinstance(value, Mapping) or not isinstance(value.get("currency"), str):
+        return None
+    try:
+        amount = Decimal(value.get("amount"))
+    except (InvalidOperation, TypeError):
+        return None
+    if not amount.is_finite() or not 0 <= amount < MAX_AMOUNT:
+        return None
+    return Money(amount.quantize(CENTS), value["currency"])
+
+
+def _moved(referral: Referral, now: datetime, **changes: Any) -> Referral:
+    """The referral with `changes`; itself when they change nothing."""
+    if all(getattr(referral, name) == value for name, value in changes.items()):
+        return referral
+    return replace(referral, **changes, updated_at=now, version=referral.version + 1)
+
+
+def follow_opportunity(referral: Referral, opportunity: Mapping[str, Any], now: datetime) -> Referral:
+    """The referral once its lead became `opportunity` (an OpportunitySnapshot): it
+    points at it and is converted, unless it is final already."""
+    if referral.status in FINAL or referral.opportunity_id not in (None, opportunity["id"]):
+        return referral
+    return _moved(referral, now, opportunity_id=opportunity["id"], status=CONVERTED,
+                  lead_id=referral.lead_id or opportunity.get("lead_id"))
+
+
+def close_with_opportunity(referral: Referral, opportunity: Mapping[str, Any], won: bool, amount: Money | None,
+                           now: datetime) -> Referral:
+    """Won or lost with the deal's amount: final, whatever the leads events say later."""
+    if referral.status in FINAL or referral.opportunity_id not in (None, opportunity["id"]):
+        return referral
+    return _moved(referral, now, opportunity_id=opportunity["id"], status=WON if won else LOST,
+                  outcome_amount=amount, lead_id=referral.lead_id or opportunity.get("lead_id"))
 
 
 # -- what the events carry (docs/architecture.md, event catalogue) -------------------------
@@ -166,6 +212,8 @@ def status_changed_event(referral: Referral, case: Case, previous_status: str) -
             "kind": referral.kind, "product_interest": referral.product_interest, "status": referral.status,
             "lead_id": referral.lead_id, "assignee_id": referral.assignee_id, "reason": referral.reason,
             "company": case.contact.company if case.contact else None,
+            "opportunity_id": referral.opportunity_id,
+            "outcome_amount": referral.outcome_amount.to_dict() if referral.outcome_amount else None,
         },
         "previous_status": previous_status,
     }

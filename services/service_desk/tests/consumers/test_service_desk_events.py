@@ -25,6 +25,16 @@ def open_case_with_referral(db, now):
     return case, referral
 
 
+def watch(db, case_id):
+    """(the case's one referral now, how many events were applied)."""
+    def referral_now():
+        with db.sessions() as session:
+            [found] = use_cases.list_referrals(session, case_id)
+        return found
+
+    return referral_now, lambda: db.count(db.models.processed_events)
+
+
 def lead_event(event_type, lead, **data):
     return Envelope(type=event_type, source="leads", data={"lead": lead, **data}, correlation_id=f"req-{event_type}")
 
@@ -32,14 +42,7 @@ def lead_event(event_type, lead, **data):
 def test_the_referral_follows_lead_events(sd_db, service_desk_events, publish, snapshot, wait_for, capsys):
     case, referral = open_case_with_referral(sd_db, datetime.now(timezone.utc))
     service_desk_events()
-
-    def referral_now():
-        with sd_db.sessions() as session:
-            [found] = use_cases.list_referrals(session, case.id)
-        return found
-
-    def processed():
-        return sd_db.count(sd_db.models.processed_events)
+    referral_now, processed = watch(sd_db, case.id)
 
     attached = lead_event("lead_referral_attached", snapshot(1, [referral.id]), referral={}, merged=False)
     publish(attached)
@@ -67,6 +70,35 @@ def test_the_referral_follows_lead_events(sd_db, service_desk_events, publish, s
         ("submitted", "lead_created", "req-lead_referral_attached"),
         ("lead_created", "converted", "req-lead_status_changed")]
     assert changes[-1].data["referral"]["company"] == "Acme"
+
+
+def test_the_referral_ends_won_with_the_amount_whatever_the_order(sd_db, service_desk_events, publish, snapshot,
+                                                                   opportunity, closed, wait_for, capsys):
+    case, referral = open_case_with_referral(sd_db, datetime.now(timezone.utc))
+    service_desk_events()
+    referral_now, processed = watch(sd_db, case.id)
+
+    won = Envelope(type="opportunity_closed", source="sales", data=closed(4, [referral.id]), correlation_id="req-won")
+    created = Envelope(type="opportunity_created", source="sales", data={"opportunity": opportunity(1, [referral.id])})
+    converted = lead_event("lead_status_changed", snapshot(3, [referral.id], status="converted", owner_id="rep-1"),
+                           **{"from": "qualified", "to": "converted", "reason": None})
+    publish(won)  # the deal closes before anything else about it arrives ...
+    wait_for(lambda: referral_now().status == "won", "won")
+    publish(won)  # ... twice
+    publish(created)  # then the older news, late
+    publish(converted)
+    wait_for(lambda: processed() == 3, "every distinct event handled")
+    eventlet.sleep(0.5)  # room for a (wrong) late effect
+    final = referral_now()
+    changes = sd_db.events("referral_status_changed")
+    with capsys.disabled():
+        print(f"\n[service_desk] closed (won) x2, created, lead converted -> {final.status} "
+              f"{final.outcome_amount.to_dict()}, status events {[e.data['referral']['status'] for e in changes]}")
+    assert (final.status, final.opportunity_id, final.outcome_amount.to_dict()) == (
+        "won", "opp-1", {"amount": "12000.00", "currency": "USD"})
+    [event] = changes
+    assert (event.data["previous_status"], event.correlation_id) == ("submitted", "req-won")
+    assert event.data["referral"]["outcome_amount"] == {"amount": "12000.00", "currency": "USD"}
 
 
 def test_user_events_fill_the_agents_directory(sd_db, service_desk_events, publish, wait_for):
