@@ -9,6 +9,7 @@ won, lost or rejected). Two channels: `in_app` (the inbox) and `email`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from typing import Any, Mapping
 
 LEAD_ASSIGNED, HOT_LEAD, REFERRAL_UPDATE = "lead_assigned", "hot_lead", "referral_update"
@@ -247,19 +248,32 @@ def hot_lead_for_manager(lead: Mapping[str, Any], threshold: int, owner_name: st
 _OUTCOMES = {
     "assigned": "was assigned to {assignee}",
     "converted": "was converted: sales is working it as an opportunity",
-    "won": "was won",
-    "lost": "was lost",
+    "won": "was won{amount}",
+    "lost": "was lost{amount}",
     "rejected": "was rejected: {reason}",
 }
 
 
+def money_words(money: Any) -> str | None:
+    """`{"amount": "12000", "currency": "USD"}` -> "12,000.00 USD"; None when it is not money."""
+    if not isinstance(money, Mapping) or not isinstance(money.get("currency"), str):
+        return None
+    try:
+        amount = Decimal(money.get("amount"))
+    except (InvalidOperation, TypeError):
+        return None
+    return f"{amount:,.2f} {money['currency']}" if amount.is_finite() else None
+
+
 def referral_update_message(referral: Mapping[str, Any], assignee_name: str | None) -> Message | None:
-    """To the agent who referred, or None when the status is not news to them."""
+    """To the agent who referred, or None when the status is not news to them. A won
+    or lost referral names the deal's amount when sales gave one."""
     outcome = _OUTCOMES.get(referral.get("status"))
     if outcome is None:
         return None
+    amount = money_words(referral.get("outcome_amount"))
     outcome = outcome.format(assignee=assignee_name or "a sales rep",
-                             reason=referral.get("reason") or "no reason given")
+                             reason=referral.get("reason") or "no reason given", amount=f": {amount}" if amount else "")
     company = _company(referral)
     kind = _KIND_WORDS.get(referral.get("kind"), "upsell")
     interest = referral.get("product_interest") or "more of what they have"
@@ -268,7 +282,7 @@ def referral_update_message(referral: Mapping[str, Any], assignee_name: str | No
         f"Your referral for {company} {outcome}",
         f"Your {kind} referral ({interest}) from support case #{referral.get('case_number')} {outcome}.",
         _ids(referral_id=referral["id"], case_id=referral.get("case_id"), lead_id=referral.get("lead_id"),
-             assignee_id=referral.get("assignee_id")),
+             assignee_id=referral.get("assignee_id"), opportunity_id=referral.get("opportunity_id")),
     )
 
 

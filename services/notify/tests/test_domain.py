@@ -169,6 +169,20 @@ def test_the_agent_is_told_what_became_of_the_referral(status, words):
     assert message.data == {"referral_id": "R1", "case_id": "C1", "lead_id": "L1", "assignee_id": "rep-1"}
 
 
+@pytest.mark.parametrize("status", ["won", "lost"])
+def test_a_closed_referral_names_the_deals_amount(status):
+    message = domain.referral_update_message(
+        referral(status, outcome_amount={"amount": "12000.00", "currency": "USD"}), None)
+    assert message.title == f"Your referral for Navy Labs was {status}: 12,000.00 USD"
+    assert message.body == f"Your upsell referral (50 more seats) from support case #1042 was {status}: 12,000.00 USD."
+
+
+def test_money_words_are_exact_or_nothing():
+    assert domain.money_words({"amount": "1234567.5", "currency": "EUR"}) == "1,234,567.50 EUR"
+    for bad in (None, {"amount": "lots", "currency": "USD"}, {"amount": "NaN", "currency": "USD"}, {"amount": "1"}):
+        assert domain.money_words(bad) is None
+
+
 @pytest.mark.parametrize("status", ["submitted", "lead_created", "something_new"])
 def test_early_or_unknown_statuses_are_not_news(status):
     assert domain.referral_update_message(referral(status), None) is None

@@ -191,6 +191,16 @@ def test_the_agent_is_told_why_a_referral_was_rejected(notify_db, team, run, sha
     assert note["title"] == "Your referral for Navy Labs was rejected: no budget this year"
 
 
+def test_the_agent_is_told_the_referral_was_won_and_for_how_much(notify_db, team, run, shapes):
+    data = shapes.referral_status_changed("won", previous_status="converted", opportunity_id="O1",
+                                          outcome_amount={"amount": "12000.00", "currency": "USD"})
+    run(use_cases.referral_status_changed, data, True)
+    [note] = inbox(notify_db, "agent-1")
+    assert note["title"] == "Your referral for Navy Labs was won: 12,000.00 USD"
+    assert note["body"] == "Your upsell referral (50 more seats) from support case #1042 was won: 12,000.00 USD."
+    assert note["data"]["opportunity_id"] == "O1"
+
+
 def test_a_referral_that_just_became_a_lead_is_not_news(notify_db, team, run, shapes):
     run(use_cases.referral_status_changed, shapes.referral_status_changed("lead_created", "submitted"), True)
     assert notify_db.count(notifications) == 0
