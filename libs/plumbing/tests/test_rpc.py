@@ -5,7 +5,7 @@ import grpc
 import pytest
 from tandem.common.v1 import ops_pb2, ops_pb2_grpc
 
-from tandem_plumbing.grpc_client import call, channel
+from tandem_plumbing.grpc_client import ServiceUnavailable, call, channel
 from tandem_plumbing.grpc_server import build_server
 from tandem_plumbing.rpc import Caller, RpcFailure, caller_from, caller_metadata, rpc_method
 
@@ -20,6 +20,8 @@ class _Servicer(ops_pb2_grpc.OpsServicer):
             raise RpcFailure("rule", "stage_requirements_unmet", "needs a line item", {"missing": ["line_items"]})
         if caller.role == "crash":
             raise KeyError("a bug")
+        if caller.role == "lonely":  # a service this call needs did not answer
+            raise ServiceUnavailable("sales", "connection refused")
         return ops_pb2.StatusReply(service=f"{caller.user_id}/{caller.role}/{caller.request_id}")
 
 
@@ -44,6 +46,10 @@ def test_caller_reaches_the_servicer_and_failures_come_back_typed(free_port_for_
             call("t", stub.Status, ops_pb2.StatusRequest(), metadata=caller_metadata(Caller("u1", "crash")))
         assert crashed.value.code() == grpc.StatusCode.INTERNAL
         assert "a bug" not in (crashed.value.details() or "")
+
+        with pytest.raises(ServiceUnavailable) as down:  # ... so this call is unavailable too
+            call("t", stub.Status, ops_pb2.StatusRequest(), metadata=caller_metadata(Caller("u1", "lonely")))
+        assert (down.value.service, down.value.detail) == ("t", "sales is unavailable: connection refused")
     finally:
         server.stop(0)
 
