@@ -178,7 +178,7 @@ def events(gw):
 
 
 @pytest.fixture
-def run_service(make_database, events):
+def run_service(make_database, request):
     """run_service(package, directory) -> a real gRPC server of the service `package`
     (e.g. "tandem_sales") on its own migrated PostgreSQL database, as a namespace with
     `address`, `engine`, `server` and `sync_users()`: apply the gateway's user events to
@@ -195,6 +195,8 @@ def run_service(make_database, events):
         started.append((server, engine))
 
         def sync_users() -> None:
+            # `events` needs the app, whose config may need this server's address: asked for late.
+            events = request.getfixturevalue("events")
             with transaction(session_factory(engine)) as session:
                 for event in events():
                     record_user(session, directory, event.data["user"])

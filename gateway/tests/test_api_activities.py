@@ -1,8 +1,9 @@
 """/api/v1/activities and the records' activity timelines through the Flask app, against
 a real sales gRPC server (its Activities) and a real leads server, each on its own
-PostgreSQL database. Users are created through the API; their user events are applied
-to both services' directory copies, as their consumers would."""
+PostgreSQL database. Users are created through the API and copied into both services'
+directories, as their consumers would."""
 import socket
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from importlib.resources import files
 from types import SimpleNamespace
@@ -14,75 +15,64 @@ from tandem_plumbing.directory import record_user
 from tandem_plumbing.grpc_server import build_server
 from tandem_plumbing.migrations import upgrade
 
-from tandem_gateway.config import SERVICES, GatewayConfig
-from tandem_leads import use_cases as leads_use_cases
-from tandem_leads.adapters.grpc_server import register as register_leads
+from tandem_gateway.config import GatewayConfig
+from tandem_leads.adapters import models as leads_models
 from tandem_sales.adapters.activities_grpc import register as register_activities
 from tandem_sales.adapters.models import activities, owners
 
 TODAY = datetime.now(timezone.utc).date()
 
 
-def _free_port() -> int:
+@pytest.fixture
+def sales(make_database, request):
+    """The sales service's Activities on a real gRPC server: address, engine, server, sync_users()."""
+    url = make_database("sales")
+    upgrade(files("tandem_sales") / "migrations", url)
+    engine = make_engine(url)
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+        address = f"127.0.0.1:{sock.getsockname()[1]}"
+    server, _health = build_server(address, lambda s: register_activities(s, engine))
 
+    def sync_users() -> None:
+        events = request.getfixturevalue("events")  # late: the app's config needs this server's address
+        with transaction(session_factory(engine)) as session:
+            for event in events():
+                record_user(session, owners, event.data["user"])
 
-def _serve(make_database, package: str, register):
-    url = make_database(package.removeprefix("tandem_"))
-    upgrade(files(package) / "migrations", url)
-    engine = make_engine(url)
-    addr = f"127.0.0.1:{_free_port()}"
-    server, _health = build_server(addr, lambda s: register(s, engine))
-    return SimpleNamespace(addr=addr, engine=engine, server=server)
-
-
-@pytest.fixture
-def services(make_database):
-    """{"sales": ..., "leads": ...}, each serving: addr, engine, server."""
-    started = {"sales": _serve(make_database, "tandem_sales", register_activities),
-               "leads": _serve(make_database, "tandem_leads", register_leads)}
-    yield started
-    for service in started.values():
-        service.server.stop(0)
-        service.engine.dispose()
+    yield SimpleNamespace(address=address, engine=engine, server=server, sync_users=sync_users)
+    server.stop(0)
+    engine.dispose()
 
 
 @pytest.fixture
-def config(pg_url, services):
-    addrs = {name: f"127.0.0.1:{_free_port()}" for name in SERVICES}
-    addrs.update({name: service.addr for name, service in services.items()})
-    return GatewayConfig(database_url=pg_url, jwt_secret="activities-test-secret-long-enough-for-hs256!",
-                         service_addrs=addrs, probe_timeout=0.5)
+def leads(run_service):
+    return run_service("tandem_leads", leads_models.reps)
 
 
 @pytest.fixture
-def activity_count(services):
+def db_url(pg_url) -> str:
+    return pg_url  # the gateway's own database: PostgreSQL only here (its own tests cover SQLite)
+
+
+@pytest.fixture
+def config(config, sales, leads) -> GatewayConfig:
+    return replace(config, service_addrs={**config.service_addrs, "sales": sales.address, "leads": leads.address})
+
+
+@pytest.fixture
+def activity_count(sales):
     def count() -> int:
-        with services["sales"].engine.connect() as conn:
+        with sales.engine.connect() as conn:
             return conn.execute(select(func.count()).select_from(activities)).scalar_one()
     return count
 
 
 @pytest.fixture
-def team(make_user, admin_auth, events, services):
-    """admin; a manager with rep1 and rep2; rep3 elsewhere; an agent. Each: (user json, auth)."""
-    manager = make_user("sales_manager")
-    people = {
-        "manager": manager,
-        "rep1": make_user("sales_rep", manager[0]["id"]),
-        "rep2": make_user("sales_rep", manager[0]["id"]),
-        "rep3": make_user("sales_rep"),
-        "agent": make_user("service_agent"),
-        "admin": ({"id": None}, admin_auth),
-    }
-    sales_sessions, leads_sessions = (session_factory(services[name].engine) for name in ("sales", "leads"))
-    for event in events():
-        with transaction(sales_sessions) as session:
-            record_user(session, owners, event.data["user"])
-        with transaction(leads_sessions) as session:
-            leads_use_cases.record_user(session, event.data["user"], event.correlation_id)
+def team(make_team, sales, leads):
+    people = make_team()
+    sales.sync_users()
+    leads.sync_users()
     return people
 
 
@@ -219,7 +209,7 @@ def test_idempotent_create(client, team, lead, activity_count):
     assert activity_count() == 1
 
 
-def test_sales_down_is_503(client, team, services):
-    services["sales"].server.stop(0).wait()
+def test_sales_down_is_503(client, team, sales):
+    sales.server.stop(0).wait()
     response = client.get("/api/v1/activities/today", headers=team["rep1"][1])
     assert (response.status_code, response.json["error"]["code"]) == (503, "service_unavailable")

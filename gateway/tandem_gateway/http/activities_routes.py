@@ -17,7 +17,7 @@ from tandem.sales.v1 import sales_pb2, sales_pb2_grpc
 from .auth import authenticated
 from .errors import validation_failed
 from .idempotency import created_once
-from .openapi_parts import errors, json_body as json_content, ok, operation, ref
+from .openapi_parts import errors, json_body as json_content, ok, operation, query, ref
 from .representations import expected_version, json_body, known_params, opt, page_params, record
 from .services import ask, ask_or_report
 
@@ -74,7 +74,7 @@ def _fields(payload: dict, problems: dict[str, str]) -> tuple[sales_pb2.Activity
     return message, nulls
 
 
-def check_lead_visible(lead_id: str) -> None:
+def _check_lead_visible(lead_id: str) -> None:
     """The leads service says whether the caller may see the lead (404 otherwise)."""
     ask("leads", leads_pb2_grpc.LeadsStub, "GetLead", leads_pb2.GetLeadRequest(id=lead_id))
 
@@ -86,7 +86,7 @@ def _list(related: sales_pb2.RelatedTo | None, problems: dict[str, str], *params
         raise validation_failed(problems)
     filters = {name: request.args[name] for name in _FILTERS if name in request.args}
     if related is not None and related.type == "lead":
-        check_lead_visible(related.id)
+        _check_lead_visible(related.id)
     message = sales_pb2.ListActivitiesRequest(related_to=related, **filters, **page)
     return _page(ask("sales", STUB, "ListActivities", message))
 
@@ -129,7 +129,7 @@ def create_activity():
 
     def create():
         if not problems and fields.related_to.type == "lead":
-            check_lead_visible(fields.related_to.id)
+            _check_lead_visible(fields.related_to.id)
         return 201, activity_json(ask_or_report("sales", STUB, "CreateActivity", message, problems))
 
     return created_once(payload, create, location=lambda activity: f"{ACTIVITIES_PATH}/{activity['id']}")
@@ -188,10 +188,6 @@ for _segment, _type in TIMELINES.items():
 
 
 # -- OpenAPI -------------------------------------------------------------------------------
-def _query(name: str, schema: dict, description: str) -> dict:
-    return {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
-
-
 _NULLABLE_TEXT = {"type": ["string", "null"]}
 _RELATED_TO = {
     "type": "object",
@@ -264,9 +260,9 @@ def _schemas() -> dict[str, Any]:
 
 def _paths() -> dict[str, Any]:
     page = [ref("parameters", "PageSize"), ref("parameters", "PageToken")]
-    filters = [_query("owner_id", {"type": "string"}, "only this owner's"),
-               _query("status", {"type": "string", "enum": list(STATUSES)}, "only this status"),
-               _query("type", {"type": "string", "enum": list(TYPES)}, "only this type")]
+    filters = [query("owner_id", {"type": "string"}, "only this owner's"),
+               query("status", {"type": "string", "enum": list(STATUSES)}, "only this status"),
+               query("type", {"type": "string", "enum": list(TYPES)}, "only this type")]
     newest_first = "Newest first by due date, else start, else creation time."
     activity = ok("the activity", "Activity", etag=True)
     paths = {
@@ -277,9 +273,9 @@ def _paths() -> dict[str, Any]:
                 description="Without a record: the caller's own, a manager's team's, every one for admins. "
                             "With a record the caller may see (404 otherwise): every activity on it. "
                             + newest_first,
-                parameters=[_query("related_type", {"type": "string", "enum": list(RELATED_TYPES)},
+                parameters=[query("related_type", {"type": "string", "enum": list(RELATED_TYPES)},
                                    "with related_id: that record's timeline"),
-                            _query("related_id", {"type": "string"}, "with related_type"), *filters, *page],
+                            query("related_id", {"type": "string"}, "with related_type"), *filters, *page],
             ),
             "post": operation(
                 "Create a task, call, email or meeting about a lead, contact, account or opportunity",
@@ -299,7 +295,7 @@ def _paths() -> dict[str, Any]:
                 "The caller's open activities overdue or due today, or starting today, most overdue first",
                 "activities", {"200": ok("all of them (next_page_token is null)", "ActivityList"),
                                **errors(400, 401, 503)},
-                parameters=[_query("today", {"type": "string", "format": "date"},
+                parameters=[query("today", {"type": "string", "format": "date"},
                                    "the caller's date, YYYY-MM-DD; default: today in UTC")],
             ),
         },

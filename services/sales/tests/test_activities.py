@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import socket
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta, timezone
 from importlib.resources import files
 
@@ -167,6 +168,24 @@ def test_updates_check_every_field_and_who_may_change(db, team):
     with pytest.raises(Failure):
         db.run(use_cases.get_activity, team["rep1"], made.id)
     assert db.run(use_cases.get_activity, team["admin"], made.id).version == 2
+
+
+def test_parallel_updates_with_one_version_let_exactly_one_through(db, team):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite serialises every writing transaction already")
+    made = db.run(use_cases.create_activity, team["rep1"], on_lead())
+
+    def complete(n: int) -> str:
+        try:
+            db.run(use_cases.update_activity, team["rep1"], made.id, {"outcome": f"try {n}"}, expected_version=1)
+            return "ok"
+        except Failure as failure:
+            return failure.kind
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        outcomes = list(pool.map(complete, range(10)))
+    assert sorted(outcomes) == ["ok"] + ["stale"] * 9
+    assert db.run(use_cases.get_activity, team["rep1"], made.id).version == 2
 
 
 # -- lists ---------------------------------------------------------------------------------
