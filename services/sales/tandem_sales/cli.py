@@ -7,6 +7,7 @@ SPEC = ServiceSpec(
     distribution="tandem-sales",
     models="tandem_sales.adapters.models:metadata",
     events="tandem_sales.adapters.events:SalesEvents",
+    grpc="tandem_sales.adapters.grpc_server:register",
 )
 
 
