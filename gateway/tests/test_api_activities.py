@@ -1,48 +1,23 @@
 """/api/v1/activities and the records' activity timelines through the Flask app, against
-a real sales gRPC server (its Activities) and a real leads server, each on its own
+a real sales gRPC server and a real leads server, each on its own
 PostgreSQL database. Users are created through the API and copied into both services'
 directories, as their consumers would."""
-import socket
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
-from importlib.resources import files
-from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import func, select
-from tandem_plumbing.db import make_engine, session_factory, transaction
-from tandem_plumbing.directory import record_user
-from tandem_plumbing.grpc_server import build_server
-from tandem_plumbing.migrations import upgrade
 
 from tandem_gateway.config import GatewayConfig
 from tandem_leads.adapters import models as leads_models
-from tandem_sales.adapters.activities_grpc import register as register_activities
 from tandem_sales.adapters.models import activities, owners
 
 TODAY = datetime.now(timezone.utc).date()
 
 
 @pytest.fixture
-def sales(make_database, request):
-    """The sales service's Activities on a real gRPC server: address, engine, server, sync_users()."""
-    url = make_database("sales")
-    upgrade(files("tandem_sales") / "migrations", url)
-    engine = make_engine(url)
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        address = f"127.0.0.1:{sock.getsockname()[1]}"
-    server, _health = build_server(address, lambda s: register_activities(s, engine))
-
-    def sync_users() -> None:
-        events = request.getfixturevalue("events")  # late: the app's config needs this server's address
-        with transaction(session_factory(engine)) as session:
-            for event in events():
-                record_user(session, owners, event.data["user"])
-
-    yield SimpleNamespace(address=address, engine=engine, server=server, sync_users=sync_users)
-    server.stop(0)
-    engine.dispose()
+def sales(run_service):
+    return run_service("tandem_sales", owners)
 
 
 @pytest.fixture
@@ -207,6 +182,48 @@ def test_idempotent_create(client, team, lead, activity_count):
     assert (first.status_code, again.status_code) == (201, 201)
     assert again.json == first.json and again.headers["Idempotent-Replayed"] == "true"
     assert activity_count() == 1
+
+
+@pytest.fixture
+def records(client, team):
+    """rep1's account, a contact on it and rep1's opportunity, made through the API."""
+    auth = team["rep1"][1]
+
+    def made(path: str, body: dict) -> str:
+        response = client.post(f"/api/v1/{path}", json=body, headers=auth)
+        assert response.status_code == 201, response.json
+        return response.json["id"]
+
+    account = made("accounts", {"name": "Acme"})
+    return {"account": account,
+            "contact": made("contacts", {"first_name": "Ada", "last_name": "Lovelace", "account_id": account}),
+            "opportunity": made("opportunities", {"name": "Acme seats", "account_id": account})}
+
+
+def test_record_timelines(client, team, records, activity_count):
+    paths = {"account": "accounts", "contact": "contacts", "opportunity": "opportunities"}
+    made = {}
+    for kind, record_id in records.items():
+        body = {"type": "meeting", "subject": f"About the {kind}", "related_to": {"type": kind, "id": record_id},
+                "starts_at": "2026-12-01T15:00:00Z", "duration_minutes": 30}
+        response = client.post("/api/v1/activities", json=body, headers=team["rep1"][1])
+        assert response.status_code == 201, response.json
+        made[kind] = response.json
+    for kind, record_id in records.items():
+        timeline = client.get(f"/api/v1/{paths[kind]}/{record_id}/activities", headers=team["manager"][1])
+        assert timeline.status_code == 200, timeline.json
+        assert timeline.json["items"] == [made[kind]]
+    # Every sales user and agent sees accounts and contacts; only the owner's team sees the opportunity.
+    for name in ("rep3", "agent"):
+        auth = team[name][1]
+        got = client.get(f"/api/v1/accounts/{records['account']}/activities", headers=auth)
+        assert [a["id"] for a in got.json["items"]] == [made["account"]["id"]]
+        assert client.get(f"/api/v1/opportunities/{records['opportunity']}/activities", headers=auth).status_code == 404
+    written = activity_count()
+    on_deal = {"type": "task", "subject": "x", "related_to": {"type": "opportunity", "id": records["opportunity"]}}
+    assert client.post("/api/v1/activities", json=on_deal, headers=team["rep3"][1]).status_code == 404
+    assert client.get("/api/v1/accounts/nope/activities", headers=team["rep1"][1]).status_code == 404
+    assert activity_count() == written
 
 
 def test_sales_down_is_503(client, team, sales):

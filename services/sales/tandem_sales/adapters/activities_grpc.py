@@ -1,7 +1,6 @@
 """The `tandem.sales.v1.Activities` servicer: translate messages, call a use case, translate back."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import Any, Mapping
 
 from sqlalchemy import Engine
@@ -9,17 +8,12 @@ from tandem.sales.v1 import sales_pb2, sales_pb2_grpc
 from tandem_plumbing.db import session_factory, transaction
 from tandem_plumbing.rpc import caller_from, rpc_method
 
-from .. import activities as use_cases
+from ..use_cases import activities as use_cases
 from ..domain.activities import Activity
+from ..domain.fields import rfc3339
 from .activity_repository import activity_from_row
 
 _FIELDS = [field.name for field in sales_pb2.ActivityFields.DESCRIPTOR.fields]
-
-
-def _rfc3339(moment: datetime | None) -> str | None:
-    if moment is None:
-        return None
-    return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _given(message: sales_pb2.ActivityFields) -> dict[str, Any]:
@@ -39,10 +33,10 @@ def activity_message(activity: Activity | Mapping[str, Any]) -> sales_pb2.Activi
             "id", "type", "subject", "description", "owner_id", "status", "duration_minutes", "outcome",
             "created_by", "version")},
         "due_date": activity.due_date.isoformat() if activity.due_date else None,
-        "starts_at": _rfc3339(activity.starts_at),
-        "completed_at": _rfc3339(activity.completed_at),
-        "created_at": _rfc3339(activity.created_at),
-        "updated_at": _rfc3339(activity.updated_at),
+        "starts_at": activity.starts_at and rfc3339(activity.starts_at),
+        "completed_at": activity.completed_at and rfc3339(activity.completed_at),
+        "created_at": rfc3339(activity.created_at),
+        "updated_at": rfc3339(activity.updated_at),
     }
     return sales_pb2.Activity(
         related_to=sales_pb2.RelatedTo(type=activity.related_type, id=activity.related_id),

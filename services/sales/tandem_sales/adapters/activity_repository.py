@@ -8,19 +8,17 @@ from sqlalchemy import DateTime, String, and_, cast, func, insert, or_, select, 
 from sqlalchemy.orm import Session
 
 from ..domain.activities import ACCOUNT, CONTACT, OPEN, OPPORTUNITY, Activity
-from .models import activities, owners
+from .models import accounts, activities, contacts, opportunities
+from .repository import utc
 
-
-def _utc(moment: datetime | None) -> datetime | None:
-    """SQLite gives back naive datetimes; they were written in UTC."""
-    return moment if moment is None or moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+_RECORDS = {ACCOUNT: accounts, CONTACT: contacts, OPPORTUNITY: opportunities}
 
 
 def activity_from_row(row: Mapping[str, Any]) -> Activity:
     """An `activities` row as the domain's Activity."""
     values = {name: row[name] for name in Activity.__dataclass_fields__}
     for name in ("starts_at", "completed_at", "created_at", "updated_at"):
-        values[name] = _utc(values[name])
+        values[name] = utc(values[name])
     return Activity(**values)
 
 
@@ -99,19 +97,8 @@ def due_activities(session: Session, owner_id: str, today: date) -> list[Activit
     return [activity_from_row(row) for row in session.execute(query).mappings()]
 
 
-# -- what activities are about, and who may own them ---------------------------------------
+# -- what activities are about ------------------------------------------------------------
 def record_owner(session: Session, related_type: str, record_id: str) -> str | None:
     """The owner of the account, contact or opportunity, or None when there is none."""
-    from .models import accounts, contacts, opportunities  # TEMP until H1's tables land
-    table = {ACCOUNT: accounts, CONTACT: contacts, OPPORTUNITY: opportunities}[related_type]
+    table = _RECORDS[related_type]
     return session.execute(select(table.c.owner_id).where(table.c.id == record_id)).scalar_one_or_none()
-
-
-def user(session: Session, user_id: str) -> Mapping[str, Any] | None:
-    """A user of the directory copy: role and active."""
-    query = select(owners.c.role, owners.c.active).where(owners.c.id == user_id)
-    return session.execute(query).mappings().one_or_none()
-
-
-def managers(session: Session) -> dict[str, str | None]:
-    return dict(session.execute(select(owners.c.id, owners.c.manager_id)).all())
