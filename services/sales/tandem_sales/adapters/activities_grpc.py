@@ -8,9 +8,9 @@ from tandem.sales.v1 import sales_pb2, sales_pb2_grpc
 from tandem_plumbing.db import session_factory, transaction
 from tandem_plumbing.rpc import caller_from, rpc_method
 
-from ..use_cases import activities as use_cases
 from ..domain.activities import Activity
 from ..domain.fields import rfc3339
+from ..use_cases import activities as use_cases
 from .activity_repository import activity_from_row
 
 _FIELDS = [field.name for field in sales_pb2.ActivityFields.DESCRIPTOR.fields]
