@@ -63,9 +63,17 @@ def pg_url(make_database) -> str:
 
 
 @pytest.fixture
-def config(db_url) -> GatewayConfig:
-    # Ports where nothing listens: no service behind the gateway answers.
+def services() -> dict:
+    """The services running for real behind the gateway, by name (see run_service): none,
+    unless a test module overrides this fixture."""
+    return {}
+
+
+@pytest.fixture
+def config(db_url, services) -> GatewayConfig:
+    # Ports where nothing listens, but for the services a module runs.
     addrs = {name: f"127.0.0.1:{_free_port()}" for name in SERVICES}
+    addrs.update({name: service.address for name, service in services.items()})
     return GatewayConfig(database_url=db_url, jwt_secret=JWT_SECRET, service_addrs=addrs, probe_timeout=0.5)
 
 
@@ -152,6 +160,15 @@ def make_team(make_user, admin_auth):
         }
 
     return make
+
+
+@pytest.fixture
+def team(make_team, services):
+    """make_team()'s people, known to every service in `services`."""
+    people = make_team()
+    for service in services.values():
+        service.sync_users()
+    return people
 
 
 @pytest.fixture
