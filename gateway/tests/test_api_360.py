@@ -11,11 +11,11 @@ from dataclasses import replace
 import grpc
 import pytest
 from tandem.leads.v1 import leads_pb2, leads_pb2_grpc
-from tandem_plumbing.grpc_client import channel
-from tandem_plumbing.rpc import Caller, caller_metadata
+from tandem_plumbing.grpc_client import ServiceUnavailable, channel
+from tandem_plumbing.rpc import Caller, RpcFailure, caller_metadata
 
 from tandem_gateway.http import create_app
-from tandem_gateway.http.customer360_routes import DEADLINE_SECONDS
+from tandem_gateway.http.customer360_routes import DEADLINE_SECONDS, _missing
 from tandem_leads.adapters import models as leads_models
 from tandem_sales.adapters import models as sales_models
 from tandem_service_desk.adapters import models as desk_models
@@ -110,7 +110,7 @@ def test_who_may_see_what(client, team, customer):
     agent_view = made(client.get(url, headers=team["agent"][1]), 200)  # agents see accounts and cases ...
     assert [c["id"] for c in agent_view["cases"]] == [customer["case"]["id"]]
     assert agent_view["opportunities"] == {"open": [], "closed": []}  # ... but no deals and no leads
-    assert agent_view["leads"] == [] and agent_view["missing"] == []
+    assert agent_view["leads"] == [] and agent_view["missing"] == [{"service": "leads", "reason": "not_permitted"}]
     other = made(client.get(url, headers=team["rep2"][1]), 200)
     assert other["opportunities"]["open"] == [] and other["leads"] == []
     assert client.get("/api/v1/accounts/no-such-account/360", headers=team["rep1"][1]).status_code == 404
@@ -173,3 +173,11 @@ def test_without_sales_there_is_no_account_to_show(client, team, customer, servi
     services["sales"].server.stop(0)
     response = client.get(f"/api/v1/accounts/{customer['account']['id']}/360", headers=team["rep1"][1])
     assert response.status_code == 503 and response.json["error"]["details"] == {"service": "sales"}
+
+
+def test_how_a_missing_part_is_named():
+    assert _missing("leads", ServiceUnavailable("leads", "down")) == {"service": "leads", "reason": "unavailable"}
+    refused = RpcFailure("forbidden", "forbidden", "no")
+    assert _missing("leads", refused) == {"service": "leads", "reason": "not_permitted"}
+    odd = RpcFailure("invalid", "validation_failed", "bad")
+    assert _missing("service_desk", odd) == {"service": "service_desk", "reason": "failed", "code": "validation_failed"}

@@ -32,7 +32,7 @@ from .errors import validation_failed
 from .leads_routes import lead_json
 from .openapi_parts import errors, ok, operation, ref
 from .representations import MAX_PAGE_SIZE, known_params
-from .sales_routes import account_json, contact_json, opportunity_json
+from .sales_routes import SALES, account_json, contact_json, opportunity_json
 from .services import ask_as, current_caller
 
 log = logging.getLogger(__name__)
@@ -91,14 +91,16 @@ def customer_360(account_id: str):
                                  sales_pb2.GetAccountOverviewRequest(id=account_id))
     cases_call = asker.submit("service_desk", ServiceDeskStub, "ListCases",
                               service_desk_pb2.ListCasesRequest(account_id=account_id, page_size=MAX_PAGE_SIZE))
-    lead_calls = [asker.submit("leads", LeadsStub, "ListLeads",
-                               leads_pb2.ListLeadsRequest(account_id=account_id, page_size=MAX_PAGE_SIZE))]
+    # Leads are for sales users only (the service shows others none): say so rather than ask.
+    sees_leads = asker.caller.role in SALES
+    lead_calls = [asker.submit("leads", LeadsStub, "ListLeads", leads_pb2.ListLeadsRequest(
+        account_id=account_id, page_size=MAX_PAGE_SIZE))] if sees_leads else []
     overview = asker.answer("sales", overview_call)  # its failures are the answer: 404, 503, ...
-    if overview.account.HasField("domain"):  # known only now; the other calls are under way meanwhile
+    if sees_leads and overview.account.HasField("domain"):  # known only now; the rest is under way meanwhile
         lead_calls.append(asker.submit("leads", LeadsStub, "ListLeads", leads_pb2.ListLeadsRequest(
             email_domain=overview.account.domain, page_size=MAX_PAGE_SIZE)))
 
-    missing: list[dict[str, str]] = []
+    missing: list[dict[str, str]] = [] if sees_leads else [{"service": "leads", "reason": "not_permitted"}]
     cases: list[dict[str, Any]] = []
     try:
         cases = [case_json(case) for case in asker.answer("service_desk", cases_call).cases]
@@ -175,7 +177,8 @@ def openapi_fragment() -> dict:
             description=f"Sales, the service desk and leads are asked in parallel, within {DEADLINE_SECONDS:g} s in "
                         "all. 404 when the account does not exist or the caller may not see it; 503 when sales "
                         "does not answer. When the service desk or leads fails, does not answer in time or refuses "
-                        "the caller, the rest is answered and `missing` names the part.",
+                        "the caller, the rest is answered and `missing` names the part. Leads are shown to sales "
+                        "users and admins only: for others `missing` names leads as not_permitted.",
         ),
     }}
     tags = [{"name": "customer 360", "description": "one account as sales, service and leads know it"}]
