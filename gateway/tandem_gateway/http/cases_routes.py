@@ -15,7 +15,7 @@ from ..identity.domain import ADMIN, SERVICE_AGENT
 from .auth import authenticated
 from .errors import validation_failed
 from .idempotency import created_once
-from .openapi_parts import errors, json_body as json_content, ok, operation, ref
+from .openapi_parts import errors, json_body as json_content, ok, operation, query, ref
 from .representations import expected_version, json_body, known_params, opt, page_params, record
 from .services import ask
 
@@ -342,9 +342,6 @@ def _schemas() -> dict[str, Any]:
 def openapi_fragment() -> dict:
     """This area's part of the OpenAPI document: its tag, paths and schemas."""
     case_id = {"name": "case_id", "in": "path", "required": True, "schema": {"type": "string"}}
-
-    def query(name: str, schema: dict, description: str) -> dict:
-        return {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
 
     pages = [ref("parameters", "PageSize"), ref("parameters", "PageToken")]
     creates = {"Location": {"schema": {"type": "string"}},

@@ -17,7 +17,7 @@ from ..identity.domain import ADMIN, SALES_MANAGER, SALES_REP
 from .auth import authenticated
 from .errors import validation_failed
 from .idempotency import created_once
-from .openapi_parts import errors, json_body as json_content, ok, operation, ref
+from .openapi_parts import errors, json_body as json_content, ok, operation, query, ref
 from .representations import expected_version, json_body, known_params, opt, page_params, record
 from .services import ask, ask_or_report
 
@@ -298,10 +298,6 @@ def put_assignment_rules():
 
 
 # -- OpenAPI -------------------------------------------------------------------------------
-def _query(name: str, schema: dict, description: str) -> dict:
-    return {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
-
-
 _LEAD_ID = {"name": "lead_id", "in": "path", "required": True, "schema": {"type": "string"}}
 _NULLABLE_TEXT = {"type": ["string", "null"]}
 _LEAD_FIELDS = {
@@ -546,8 +542,8 @@ def _schemas() -> dict[str, Any]:
 
 def _paths() -> dict[str, Any]:
     page = [ref("parameters", "PageSize"), ref("parameters", "PageToken")]
-    allow_duplicate = _query("allow_duplicate", {"type": "string", "enum": ["true", "false"]},
-                             "the same as allow_duplicate in the body")
+    allow_duplicate = query("allow_duplicate", {"type": "string", "enum": ["true", "false"]},
+                            "the same as allow_duplicate in the body")
     lead = ok("the lead", "Lead", etag=True)
     return {
         "/api/v1/leads": {
@@ -557,13 +553,13 @@ def _paths() -> dict[str, Any]:
                 description="Admins see every lead, managers their own and their team's (the whole hierarchy "
                             "below them), reps their own; service agents none.",
                 parameters=[*page,
-                            _query("status", ref("schemas", "LeadStatus"), "only this status"),
-                            _query("owner_id", {"type": "string"}, "only this owner's; `none`: the unassigned"),
-                            _query("source", ref("schemas", "LeadSource"), "only this source"),
-                            _query("q", {"type": "string"}, "case-insensitive search in name, email and company"),
-                            _query("account_id", {"type": "string"}, "only the leads converted into this account"),
-                            _query("email_domain", {"type": "string"},
-                                   "only the leads whose email is at this domain (e.g. acme.com), any case")],
+                            query("status", ref("schemas", "LeadStatus"), "only this status"),
+                            query("owner_id", {"type": "string"}, "only this owner's; `none`: the unassigned"),
+                            query("source", ref("schemas", "LeadSource"), "only this source"),
+                            query("q", {"type": "string"}, "case-insensitive search in name, email and company"),
+                            query("account_id", {"type": "string"}, "only the leads converted into this account"),
+                            query("email_domain", {"type": "string"},
+                                  "only the leads whose email is at this domain (e.g. acme.com), any case")],
             ),
             "post": operation(
                 "Create a lead: scored, assigned, announced (lead_created, lead_assigned)", "leads",

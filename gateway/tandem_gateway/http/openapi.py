@@ -10,7 +10,7 @@ from ..identity import domain
 from .representations import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from .idempotency import MAX_KEY_LENGTH
 from .areas import AREAS
-from .openapi_parts import ERROR_RESPONSES, error_response_spec, errors, json_body, ok, operation, ref
+from .openapi_parts import ERROR_RESPONSES, error_response_spec, errors, json_body, ok, operation, query, ref
 
 _DESCRIPTION = f"""\
 Tandem's public REST API. JSON in and out.
@@ -163,9 +163,6 @@ def _schemas() -> dict[str, Any]:
 
 
 def _parameters() -> dict[str, Any]:
-    def query(name: str, schema: dict, description: str) -> dict:
-        return {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
-
     return {
         "UserId": {"name": "user_id", "in": "path", "required": True, "schema": {"type": "string"}},
         "IfMatch": {
