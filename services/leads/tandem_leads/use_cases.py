@@ -42,6 +42,7 @@ from .domain.leads import (
     parse_changes,
     parse_new_lead,
     parse_referral,
+    with_referral_estimate,
 )
 
 SOURCE = "leads"
@@ -374,7 +375,7 @@ def convert_lead(
         raise Failure("stale", "version_mismatch", "the lead changed since you read it; read it again",
                       {"current_version": lead.version})
     check_convertible(lead)
-    records = convert_in_sales(caller, lead, request)
+    records = convert_in_sales(caller, lead, with_referral_estimate(request, lead))
     with transaction(sessions) as session:
         return _record_conversion(session, caller, lead_id, records)
 

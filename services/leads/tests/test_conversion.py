@@ -145,6 +145,17 @@ def test_bad_input_names_every_field_and_changes_nothing(leads_db, team, qualifi
     assert sales.asked == [] and (leads_db.count("outbox"), leads_db.count("lead_history")) == before
 
 
+def test_a_referred_lead_brings_the_referrals_estimate_unless_an_amount_is_given(leads_db, team, referral_data):
+    lead = leads_db.run(use_cases.receive_referral, referral_data(), "req-1")
+    sales = Sales()
+    convert(leads_db, team["admin"], lead.id, sales)
+    assert sales.asked[-1][2].amount == Money("12000.00", "USD")
+    other = leads_db.run(use_cases.receive_referral, referral_data("ref-2", email="dan@other.example",
+                                                                   name="Dan Other"), "req-2")
+    convert(leads_db, team["admin"], other.id, sales, ConversionRequest(amount=Money("9.99", "EUR")))
+    assert sales.asked[-1][2].amount == Money("9.99", "EUR")
+
+
 def test_list_by_account_and_email_domain(leads_db, team, qualified):
     other = leads_db.run(use_cases.create_lead, team["rep"], {**ADA, "first_name": "Bea", "email": "bea@acme.example.org"})
     converted = convert(leads_db, team["rep"], qualified.id, Sales()).lead

@@ -322,6 +322,15 @@ def check_conversion(request: ConversionRequest) -> ConversionRequest:
     return replace(request, account_id=account_id, opportunity_name=name)
 
 
+def with_referral_estimate(request: ConversionRequest, lead: Lead) -> ConversionRequest:
+    """Without an amount, the opportunity starts at the first referral's estimate (sales
+    is not told the estimates otherwise)."""
+    if request.amount is not None:
+        return request
+    estimate = next((r.estimated_value for r in lead.referrals if r.estimated_value is not None), None)
+    return replace(request, amount=estimate)
+
+
 def check_convertible(lead: Lead) -> None:
     """An unqualified lead was judged not worth selling to: reopen it first."""
     if lead.status == UNQUALIFIED:
