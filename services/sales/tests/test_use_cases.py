@@ -507,3 +507,27 @@ def test_the_account_overview_shows_what_the_caller_may_see(db, team):
     assert (agent.open_opportunities, agent.closed_opportunities) == ([], [])
     assert [a["subject"] for a in agent.recent_activities] == ["on the contact", "on the account"]
     assert refused(db, overview.account_overview, team["rep1"], "ghost").kind == "not_found"
+
+
+def test_two_admins_saving_the_first_sales_path_at_once_never_fail_inside(pg_sales_db):
+    db = pg_sales_db
+    admin = db.user("admin", "admin")
+    documents = [s.document() for s in DEFAULT_STAGES]
+    start = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def put() -> None:
+        start.wait()
+        try:
+            db.run(stages.put_stages, admin, documents)
+            outcomes.append("ok")
+        except Failure as failure:
+            outcomes.append(failure.code)
+
+    threads = [threading.Thread(target=put) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) in (["ok", "ok"], ["ok", "version_mismatch"])
+    assert db.run(stages.get_stages, admin).version == outcomes.count("ok")

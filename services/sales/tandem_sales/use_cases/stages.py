@@ -5,8 +5,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from tandem_plumbing.failures import Caller
+from tandem_plumbing.failures import Caller, Failure
 
 from ..adapters import repository
 from ..domain import access
@@ -46,6 +47,11 @@ def put_stages(session: Session, caller: Caller, raw: Any, *, expected_version: 
     check_version("Sales Path", current.version, expected_version)
     check_not_dropped(stages, repository.opportunities_in_stages(session))
     at, version = now(), current.version + 1
-    repository.save_setting(session, STAGES, [stage.document() for stage in stages], version=version, at=at,
-                            by=caller.user_id)
+    try:
+        with session.begin_nested():
+            repository.save_setting(session, STAGES, [stage.document() for stage in stages], version=version,
+                                    at=at, by=caller.user_id)
+    except IntegrityError:  # another admin saved the first version meanwhile (there was no row to lock)
+        raise Failure("stale", "version_mismatch", "the Sales Path changed since you read it; read it again",
+                      {"current_version": sales_path(session).version}) from None
     return SalesPath(stages, version, at, caller.user_id)
