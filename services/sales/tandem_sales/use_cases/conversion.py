@@ -132,10 +132,10 @@ def convert_lead(sessions: sessionmaker[Session], caller: Caller, lead: LeadToCo
         return _replay(done)
 
 
-def _account(session: Session, caller: Caller, lead: LeadToConvert, fields: Mapping[str, Any],
+def _account(session: Session, lead: LeadToConvert, fields: Mapping[str, Any],
              owner_id: str) -> tuple[Account, bool]:
     """(the account, whether it is new): the one asked for, else the one at the lead's
-    email domain, else a new one named after the company (announced here)."""
+    email domain, else a new one named after the company (not written yet)."""
     if "account_id" in fields:
         account = repository.get_account(session, fields["account_id"])
         if account is None:
@@ -157,7 +157,7 @@ def _convert(session: Session, caller: Caller, lead: LeadToConvert, fields: Mapp
     owner_id = fields.get("lead_owner_id", caller.user_id)
     if owner_id != caller.user_id:
         check_owner(session, caller, visible(session, caller), owner_id)
-    account, account_created = _account(session, caller, lead, fields, owner_id)
+    account, account_created = _account(session, lead, fields, owner_id)
     contact = repository.contact_by_email(session, account.id, fields["email"]) if (
         "email" in fields and not account_created) else None
     referrals = [dict(r) for r in lead.referrals]
@@ -176,7 +176,6 @@ def _convert(session: Session, caller: Caller, lead: LeadToConvert, fields: Mapp
     repository.insert_conversion(session, lead_id=fields["lead_id"], account_id=account.id, contact_id=contact_id,
                                  opportunity_id=opportunity.id, account_created=account_created,
                                  converted_by=caller.user_id, converted_at=now())
-    session.flush()
     if account_created:
         repository.insert_record(session, accounts, account)
         emit(session, ACCOUNT_CREATED, {"account": account.snapshot(), "changed": []}, caller)
