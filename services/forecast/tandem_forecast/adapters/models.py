@@ -82,3 +82,5 @@ backfill = Table(
     Column("finished_at", DateTime(timezone=True)),
     Column("count", Integer, nullable=False),
 )
+
+from .forecasting_models import adjustments, forecast_settings, quotas  # noqa: E402,F401
