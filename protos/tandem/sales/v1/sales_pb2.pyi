@@ -357,7 +357,7 @@ class ReferralRef(_message.Message):
     def __init__(self, referral_id: _Optional[str] = ..., case_id: _Optional[str] = ..., case_number: _Optional[str] = ..., agent_id: _Optional[str] = ..., kind: _Optional[str] = ..., product_interest: _Optional[str] = ...) -> None: ...
 
 class Opportunity(_message.Message):
-    __slots__ = ("id", "name", "account_id", "owner_id", "amount", "currency", "close_date", "stage", "probability", "forecast_category", "forecast_category_overridden", "next_step", "description", "lead_id", "primary_contact_id", "loss_reason", "referrals", "line_items", "is_closed", "is_won", "closed_at", "created_at", "updated_at", "version")
+    __slots__ = ("id", "name", "account_id", "owner_id", "amount", "currency", "close_date", "stage", "probability", "forecast_category", "forecast_category_overridden", "next_step", "description", "lead_id", "primary_contact_id", "loss_reason", "referrals", "line_items", "is_closed", "is_won", "closed_at", "created_at", "updated_at", "version", "account_name")
     ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
@@ -382,6 +382,7 @@ class Opportunity(_message.Message):
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
     UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
+    ACCOUNT_NAME_FIELD_NUMBER: _ClassVar[int]
     id: str
     name: str
     account_id: str
@@ -406,7 +407,8 @@ class Opportunity(_message.Message):
     created_at: str
     updated_at: str
     version: int
-    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., account_id: _Optional[str] = ..., owner_id: _Optional[str] = ..., amount: _Optional[str] = ..., currency: _Optional[str] = ..., close_date: _Optional[str] = ..., stage: _Optional[str] = ..., probability: _Optional[int] = ..., forecast_category: _Optional[str] = ..., forecast_category_overridden: _Optional[bool] = ..., next_step: _Optional[str] = ..., description: _Optional[str] = ..., lead_id: _Optional[str] = ..., primary_contact_id: _Optional[str] = ..., loss_reason: _Optional[str] = ..., referrals: _Optional[_Iterable[_Union[ReferralRef, _Mapping]]] = ..., line_items: _Optional[_Iterable[_Union[LineItem, _Mapping]]] = ..., is_closed: _Optional[bool] = ..., is_won: _Optional[bool] = ..., closed_at: _Optional[str] = ..., created_at: _Optional[str] = ..., updated_at: _Optional[str] = ..., version: _Optional[int] = ...) -> None: ...
+    account_name: str
+    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., account_id: _Optional[str] = ..., owner_id: _Optional[str] = ..., amount: _Optional[str] = ..., currency: _Optional[str] = ..., close_date: _Optional[str] = ..., stage: _Optional[str] = ..., probability: _Optional[int] = ..., forecast_category: _Optional[str] = ..., forecast_category_overridden: _Optional[bool] = ..., next_step: _Optional[str] = ..., description: _Optional[str] = ..., lead_id: _Optional[str] = ..., primary_contact_id: _Optional[str] = ..., loss_reason: _Optional[str] = ..., referrals: _Optional[_Iterable[_Union[ReferralRef, _Mapping]]] = ..., line_items: _Optional[_Iterable[_Union[LineItem, _Mapping]]] = ..., is_closed: _Optional[bool] = ..., is_won: _Optional[bool] = ..., closed_at: _Optional[str] = ..., created_at: _Optional[str] = ..., updated_at: _Optional[str] = ..., version: _Optional[int] = ..., account_name: _Optional[str] = ...) -> None: ...
 
 class OpportunityFields(_message.Message):
     __slots__ = ("name", "account_id", "owner_id", "amount", "currency", "close_date", "stage", "forecast_category", "next_step", "description", "primary_contact_id", "loss_reason")
@@ -483,6 +485,12 @@ class ListOpportunitiesRequest(_message.Message):
     page_size: int
     page_token: str
     def __init__(self, owner_id: _Optional[str] = ..., account_id: _Optional[str] = ..., stage: _Optional[str] = ..., is_closed: _Optional[bool] = ..., forecast_category: _Optional[str] = ..., close_date_from: _Optional[str] = ..., close_date_to: _Optional[str] = ..., q: _Optional[str] = ..., lead_id: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class StreamOpportunitiesRequest(_message.Message):
+    __slots__ = ("page_size",)
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    page_size: int
+    def __init__(self, page_size: _Optional[int] = ...) -> None: ...
 
 class ListOpportunitiesReply(_message.Message):
     __slots__ = ("opportunities", "next_page_token")

@@ -154,6 +154,11 @@ class SalesStub:
                 request_serializer=tandem_dot_sales_dot_v1_dot_sales__pb2.ConvertLeadRequest.SerializeToString,
                 response_deserializer=tandem_dot_sales_dot_v1_dot_sales__pb2.ConvertLeadReply.FromString,
                 _registered_method=True)
+        self.StreamOpportunities = channel.unary_stream(
+                '/tandem.sales.v1.Sales/StreamOpportunities',
+                request_serializer=tandem_dot_sales_dot_v1_dot_sales__pb2.StreamOpportunitiesRequest.SerializeToString,
+                response_deserializer=tandem_dot_sales_dot_v1_dot_sales__pb2.Opportunity.FromString,
+                _registered_method=True)
 
 
 class SalesServicer:
@@ -316,6 +321,16 @@ class SalesServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def StreamOpportunities(self, request, context):
+        """Every opportunity with its version, in id order, each with account_name set: what
+        another service needs to fill a copy of its own (the forecast backfill). Read in
+        pages by id, so a long stream holds no transaction open and sends each id once; a
+        change made meanwhile reaches the copy through its event. Admins and services only.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_SalesServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -438,6 +453,11 @@ def add_SalesServicer_to_server(servicer, server):
                     servicer.ConvertLead,
                     request_deserializer=tandem_dot_sales_dot_v1_dot_sales__pb2.ConvertLeadRequest.FromString,
                     response_serializer=tandem_dot_sales_dot_v1_dot_sales__pb2.ConvertLeadReply.SerializeToString,
+            ),
+            'StreamOpportunities': grpc.unary_stream_rpc_method_handler(
+                    servicer.StreamOpportunities,
+                    request_deserializer=tandem_dot_sales_dot_v1_dot_sales__pb2.StreamOpportunitiesRequest.FromString,
+                    response_serializer=tandem_dot_sales_dot_v1_dot_sales__pb2.Opportunity.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1088,6 +1108,33 @@ class Sales:
             '/tandem.sales.v1.Sales/ConvertLead',
             tandem_dot_sales_dot_v1_dot_sales__pb2.ConvertLeadRequest.SerializeToString,
             tandem_dot_sales_dot_v1_dot_sales__pb2.ConvertLeadReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def StreamOpportunities(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/tandem.sales.v1.Sales/StreamOpportunities',
+            tandem_dot_sales_dot_v1_dot_sales__pb2.StreamOpportunitiesRequest.SerializeToString,
+            tandem_dot_sales_dot_v1_dot_sales__pb2.Opportunity.FromString,
             options,
             channel_credentials,
             insecure,

@@ -16,7 +16,7 @@ from ..domain.opportunities import LineItem, Opportunity
 from ..domain.products import Product
 from ..domain.stages import Stage
 from ..use_cases import conversion, customers, opportunities, overview, products, stages
-from . import activities_grpc
+from . import activities_grpc, stream
 
 
 def _given(message) -> dict[str, Any]:
@@ -69,7 +69,7 @@ def _line_item_message(item: LineItem) -> sales_pb2.LineItem:
                               position=item.position)
 
 
-def opportunity_message(o: Opportunity) -> sales_pb2.Opportunity:
+def opportunity_message(o: Opportunity, account_name: str | None = None) -> sales_pb2.Opportunity:
     return _optional(
         sales_pb2.Opportunity,
         **{name: o.value(name) for name in (
@@ -77,7 +77,7 @@ def opportunity_message(o: Opportunity) -> sales_pb2.Opportunity:
             "forecast_category", "forecast_category_overridden", "next_step", "description", "lead_id",
             "primary_contact_id", "loss_reason", "is_closed", "is_won", "closed_at")},
         referrals=[sales_pb2.ReferralRef(**{k: str(v) for k, v in r.items() if v is not None}) for r in o.referrals],
-        line_items=[_line_item_message(item) for item in o.line_items], **_times(o),
+        line_items=[_line_item_message(item) for item in o.line_items], **_times(o), account_name=account_name,
     )
 
 
@@ -284,6 +284,14 @@ class SalesServicer(sales_pb2_grpc.SalesServicer):
         return sales_pb2.ConvertLeadReply(lead_id=done.lead_id, account_id=done.account_id,
                                           contact_id=done.contact_id, opportunity_id=done.opportunity_id,
                                           account_created=done.account_created, replayed=done.replayed)
+
+    # -- other services' copies ------------------------------------------------------------
+    @rpc_method
+    def StreamOpportunities(self, request, context):
+        # Checked before the first message: a refusal is a status, not a broken stream.
+        stream.check_may_stream(caller_from(context))
+        limit = stream.page_size(request.page_size)
+        return (opportunity_message(o, account_name=name) for o, name in stream.all_opportunities(self.sessions, limit))
 
 
 def register(server, engine: Engine) -> list[str]:
