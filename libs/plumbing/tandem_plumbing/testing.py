@@ -156,6 +156,78 @@ def make_database(tandem_infra: Infra, test_session_id: str) -> Iterator[Callabl
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+
+class ServiceDb:
+    """A service's database migrated to head, and what its tests do on it: run a use
+    case in a transaction, put users in its directory copy, read its outbox and count
+    rows. `package` is the service's ("tandem_sales"); its `adapters.models` module
+    holds `metadata`, `outbox` and the directory copy's table, named by `directory`;
+    `records` names the tables `counts()` reports."""
+
+    def __init__(self, package: str, url: str, *, directory: str, records: tuple[str, ...] = ()) -> None:
+        import importlib
+        import itertools
+        from importlib.resources import files
+
+        from .db import make_engine, session_factory
+        from .migrations import upgrade
+
+        upgrade(files(package) / "migrations", url)
+        self.url = url
+        self.models = importlib.import_module(f"{package}.adapters.models")
+        self.engine = make_engine(url)
+        self.sessions = session_factory(self.engine)
+        self._directory = getattr(self.models, directory)
+        self._records = records
+        self._versions = itertools.count(1)
+
+    def run(self, use_case, *args, **kwargs):
+        """Run a use case in one transaction, as the gRPC servicer does."""
+        from .db import transaction
+
+        with transaction(self.sessions) as session:
+            return use_case(session, *args, **kwargs)
+
+    def user(self, user_id: str, role: str = "sales_rep", manager_id: str | None = None, active: bool = True,
+             version: int | None = None):
+        """Put a user in the directory copy (what a user event does); returns a Caller for
+        them. Without a `version`, each call is newer than the last."""
+        from .directory import record_user
+        from .failures import Caller
+
+        user = {"id": user_id, "email": f"{user_id}@example.com", "name": user_id.title(), "role": role,
+                "manager_id": manager_id, "active": active,
+                "version": next(self._versions) if version is None else version}
+        self.run(record_user, self._directory, user)
+        return Caller(user_id=user_id, role=role, request_id=f"req-{user_id}")
+
+    def events(self, event_type: str | None = None) -> list:
+        """The outbox's envelopes (of one type, if given), oldest first."""
+        from sqlalchemy import select
+
+        from .envelope import Envelope
+
+        outbox = self.models.outbox
+        with self.sessions() as session:
+            bodies = session.execute(select(outbox.c.body).order_by(outbox.c.seq)).scalars().all()
+        found = [Envelope.from_dict(body) for body in bodies]
+        return [e for e in found if event_type is None or e.type == event_type]
+
+    def count(self, table_name: str) -> int:
+        from sqlalchemy import func, select
+
+        with self.engine.connect() as conn:
+            table = self.models.metadata.tables[table_name]
+            return conn.execute(select(func.count()).select_from(table)).scalar_one()
+
+    def counts(self) -> dict[str, int]:
+        """Rows in each of the `records` tables."""
+        return {name: self.count(name) for name in self._records}
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
 # -- consumer tests (an eventlet-patched pytest process) ------------------------------
 STEP_TIMEOUT_S = 20
 

@@ -2,84 +2,32 @@
 its directory copy, and what it wrote (rows, outbox events).
 
 Also loaded by `consumers/` (an eventlet-patched process): module-level imports stay
-stdlib-only; the rest is imported inside fixtures.
+stdlib-only but for pytest and the `tandem_plumbing.testing` plugin; the rest is
+imported inside fixtures.
 """
 from __future__ import annotations
 
-import itertools
-
 import pytest
+from tandem_plumbing.testing import ServiceDb
 
 
-class LeadsDb:
-    """A migrated leads database and the helpers tests use on it."""
-
-    def __init__(self, url: str) -> None:
-        from importlib.resources import files
-
-        from tandem_plumbing.db import make_engine, session_factory
-        from tandem_plumbing.migrations import upgrade
-
-        upgrade(files("tandem_leads") / "migrations", url)
-        self.url = url
-        self.engine = make_engine(url)
-        self.sessions = session_factory(self.engine)
-        self._versions = itertools.count(1)
-
-    def run(self, use_case, *args, **kwargs):
-        """Run a use case in one transaction, as the gRPC servicer does."""
-        from tandem_plumbing.db import transaction
-
-        with transaction(self.sessions) as session:
-            return use_case(session, *args, **kwargs)
-
-    def user(self, user_id: str, role: str = "sales_rep", manager_id: str | None = None, active: bool = True):
-        """Put a user in the directory copy (what a user event does); returns a Caller for them."""
-        from tandem_plumbing.directory import record_user
-        from tandem_plumbing.failures import Caller
-
-        from tandem_leads.adapters.models import reps
-
-        user = {"id": user_id, "email": f"{user_id}@example.com", "name": user_id.title(), "role": role,
-                "manager_id": manager_id, "active": active, "version": next(self._versions)}
-        self.run(record_user, reps, user)
-        return Caller(user_id=user_id, role=role, request_id=f"req-{user_id}")
-
-    def events(self, event_type: str | None = None) -> list:
-        from sqlalchemy import select
-        from tandem_plumbing.envelope import Envelope
-
-        from tandem_leads.adapters.models import outbox
-
-        with self.sessions() as session:
-            bodies = session.execute(select(outbox.c.body).order_by(outbox.c.seq)).scalars().all()
-        found = [Envelope.from_dict(body) for body in bodies]
-        return [e for e in found if event_type is None or e.type == event_type]
-
-    def count(self, table_name: str) -> int:
-        from sqlalchemy import func, select
-
-        from tandem_leads.adapters.models import metadata
-
-        with self.engine.connect() as conn:
-            return conn.execute(select(func.count()).select_from(metadata.tables[table_name])).scalar_one()
-
-    def dispose(self) -> None:
-        self.engine.dispose()
+def leads_database(url: str) -> ServiceDb:
+    """A migrated leads database; users go in its `reps` directory copy."""
+    return ServiceDb("tandem_leads", url, directory="reps")
 
 
 @pytest.fixture(params=["postgresql", "sqlite"])
 def leads_db(request, make_database, tmp_path):
     """A migrated leads database of each kind the service may own (SQLite is `make run`'s default)."""
     url = make_database("leads") if request.param == "postgresql" else f"sqlite:///{tmp_path / 'leads.db'}"
-    db = LeadsDb(url)
+    db = leads_database(url)
     yield db
     db.dispose()
 
 
 @pytest.fixture
 def pg_leads_db(make_database):
-    db = LeadsDb(make_database("leads"))
+    db = leads_database(make_database("leads"))
     yield db
     db.dispose()
 

@@ -2,69 +2,35 @@
 agents directory, callers and the outbox.
 
 This conftest also applies to `consumers/` (an eventlet-patched pytest process whose
-conftest must run first): module-level imports stay stdlib-only; the rest is imported
-inside fixtures."""
+conftest must run first): module-level imports stay stdlib-only but for pytest and the
+`tandem_plumbing.testing` plugin; the rest is imported inside fixtures."""
 from __future__ import annotations
 
 import itertools
-from types import SimpleNamespace
 
 import pytest
+from tandem_plumbing.testing import ServiceDb
 
 
 @pytest.fixture
 def sd_db(make_database):
-    """A fresh, migrated service_desk database: url, engine, sessions, count(table), events()."""
-    from importlib.resources import files
-
-    from sqlalchemy import func, select
-    from tandem_plumbing.db import make_engine, session_factory
-    from tandem_plumbing.envelope import Envelope
-    from tandem_plumbing.migrations import upgrade
-
-    from tandem_service_desk.adapters import models
-
-    url = make_database("service_desk")
-    upgrade(files("tandem_service_desk") / "migrations", url)
-    engine = make_engine(url)
-
-    def count(table) -> int:
-        with engine.connect() as conn:
-            return conn.execute(select(func.count()).select_from(table)).scalar_one()
-
-    def events(event_type: str | None = None) -> list:
-        """Envelopes in the outbox, oldest first."""
-        with engine.connect() as conn:
-            query = select(models.outbox.c.body).order_by(models.outbox.c.seq)
-            if event_type:
-                query = query.where(models.outbox.c.event_type == event_type)
-            return [Envelope.from_dict(body) for body in conn.execute(query).scalars()]
-
-    def rows() -> dict[str, int]:
-        """How many rows each business table and the outbox hold."""
-        names = ("cases", "case_comments", "case_history", "referrals", "outbox")
-        return {name: count(models.metadata.tables[name]) for name in names}
-
-    yield SimpleNamespace(url=url, engine=engine, sessions=session_factory(engine), count=count, events=events,
-                          rows=rows, models=models)
-    engine.dispose()
+    """A fresh, migrated service_desk database (a ServiceDb: url, engine, sessions, models,
+    run, events, count); `counts()` covers the business tables and the outbox."""
+    db = ServiceDb("tandem_service_desk", make_database("service_desk"), directory="agents",
+                   records=("cases", "case_comments", "case_history", "referrals", "outbox"))
+    yield db
+    db.dispose()
 
 
 @pytest.fixture
 def directory(sd_db):
     """directory(role, active=True) -> the id of a user recorded in `agents` (as the
     gateway's user events would)."""
-    from tandem_plumbing import directory as plumbing_directory
-    from tandem_plumbing.db import transaction
-
     counter = itertools.count(1)
 
     def add(role: str = "service_agent", active: bool = True, user_id: str | None = None, version: int = 1) -> str:
         user_id = user_id or f"{role}-{next(counter):03d}"
-        user = {"id": user_id, "email": f"{user_id}@example.com", "name": user_id.title(), "role": role,
-                "manager_id": None, "active": active, "version": version}
-        with transaction(sd_db.sessions) as session:
-            plumbing_directory.record_user(session, sd_db.models.agents, user)
+        sd_db.user(user_id, role, active=active, version=version)
         return user_id
 
     return add

@@ -5,17 +5,12 @@ import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
-from importlib.resources import files
-from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import select
-from tandem_plumbing.db import make_engine, session_factory, transaction
-from tandem_plumbing.directory import record_user
-from tandem_plumbing.migrations import upgrade
+from tandem_plumbing.testing import ServiceDb
 
 from tandem_service_desk import use_cases
-from tandem_service_desk.adapters import models
 from tandem_service_desk.domain.common import Actor, Failure
 from tandem_service_desk.domain.sla import SlaPolicy
 
@@ -36,34 +31,28 @@ def rep(directory):
     return Actor(directory("sales_rep"), "sales_rep")
 
 
-def run(db, use_case, *args, **kwargs):
-    """One use case in one transaction, as the gRPC adapter runs it."""
-    with transaction(db.sessions) as session:
-        return use_case(session, *args, **kwargs)
-
-
 def refused(db, kind, use_case, *args, **kwargs) -> Failure:
     """The use case refuses with `kind` and leaves every table as it was."""
-    before = db.rows()
+    before = db.counts()
     with pytest.raises(Failure) as caught:
-        run(db, use_case, *args, **kwargs)
+        db.run(use_case, *args, **kwargs)
     assert caught.value.kind == kind, caught.value.details
-    assert db.rows() == before
+    assert db.counts() == before
     return caught.value
 
 
 def create(db, actor, now=T0, **overrides):
-    return run(db, use_cases.create_case, actor, {**CASE, **overrides}, now=now, policy=POLICY).case
+    return db.run(use_cases.create_case, actor, {**CASE, **overrides}, now=now, policy=POLICY).case
 
 
 def history(db, case_id):
-    entries, _ = run(db, use_cases.list_history, case_id, page_size=200)
+    entries, _ = db.run(use_cases.list_history, case_id, page_size=200)
     return [(e.actor_id, e.field, json.loads(e.from_json), json.loads(e.to_json)) for e in entries]
 
 
 # -- creating --------------------------------------------------------------------------------
 def test_an_agent_opens_a_case_numbered_owned_and_due(sd_db, agent):
-    view = run(sd_db, use_cases.create_case, agent, CASE, now=T0, policy=POLICY)
+    view = sd_db.run(use_cases.create_case, agent, CASE, now=T0, policy=POLICY)
     case = view.case
     assert (case.display_number, case.status, case.owner_id, case.created_by) == ("00000001", "new", agent.user_id,
                                                                                   agent.user_id)
@@ -157,7 +146,7 @@ def test_list_filters_search_and_pages(sd_db, agent, directory):
     second = create(sd_db, agent, owner_id=other, contact={"name": "Bo", "email": "bo@globex.test",
                                                             "company": "Globex"})
     third = create(sd_db, agent, owner_id=agent.user_id, account_id="acc-2")
-    run(sd_db, use_cases.update_case, agent, third.id, {"status": "closed"}, expected_version=None, now=T0,
+    sd_db.run(use_cases.update_case, agent, third.id, {"status": "closed"}, expected_version=None, now=T0,
         policy=POLICY)
 
     def ids(**filters):
@@ -191,7 +180,7 @@ def test_a_change_checks_the_version_and_records_history(sd_db, agent, directory
                       expected_version=7, now=T0, policy=POLICY)
     assert failure.details == {"current_version": 1}
     other = directory("service_agent")
-    changed = run(sd_db, use_cases.update_case, agent, case.id,
+    changed = sd_db.run(use_cases.update_case, agent, case.id,
                   {"status": "closed", "owner_id": other, "priority": "urgent", "description": None},
                   expected_version=1, now=T0 + H, policy=POLICY).case
     assert (changed.version, changed.status, changed.owner_id, changed.resolved_at) == (2, "closed", other, T0 + H)
@@ -200,7 +189,7 @@ def test_a_change_checks_the_version_and_records_history(sd_db, agent, directory
     assert (agent.user_id, "status", "new", "closed") in recorded
     assert (agent.user_id, "resolved_at", None, "2026-11-02T10:00:00.000Z") in recorded
     assert (agent.user_id, "resolution_due", "2026-11-03T09:00:00.000Z", "2026-11-02T13:00:00.000Z") in recorded
-    same = run(sd_db, use_cases.update_case, agent, case.id, {"status": "closed"}, expected_version=2, now=T0,
+    same = sd_db.run(use_cases.update_case, agent, case.id, {"status": "closed"}, expected_version=2, now=T0,
                policy=POLICY).case
     assert same.version == 2 and len(history(sd_db, case.id)) == len(recorded)
 
@@ -219,11 +208,11 @@ def test_changes_are_refused_to_others_and_to_bad_owners(sd_db, agent, rep):
 # -- comments --------------------------------------------------------------------------------
 def test_the_first_public_comment_is_the_first_response(sd_db, agent, rep):
     case = create(sd_db, agent)
-    run(sd_db, use_cases.add_comment, agent, case.id, {"body": "checking logs", "internal": True}, now=T0 + H)
+    sd_db.run(use_cases.add_comment, agent, case.id, {"body": "checking logs", "internal": True}, now=T0 + H)
     with sd_db.sessions() as session:
         assert use_cases.get_case(session, case.id, now=T0, policy=POLICY).case.first_responded_at is None
-    run(sd_db, use_cases.add_comment, agent, case.id, {"body": "We are on it"}, now=T0 + 2 * H)
-    run(sd_db, use_cases.add_comment, agent, case.id, {"body": "Fixed?"}, now=T0 + 3 * H)
+    sd_db.run(use_cases.add_comment, agent, case.id, {"body": "We are on it"}, now=T0 + 2 * H)
+    sd_db.run(use_cases.add_comment, agent, case.id, {"body": "Fixed?"}, now=T0 + 3 * H)
     with sd_db.sessions() as session:
         view = use_cases.get_case(session, case.id, now=T0 + 30 * H, policy=POLICY)
     assert (view.case.first_responded_at, view.case.status) == (T0 + 2 * H, "working")
@@ -253,10 +242,10 @@ def test_breach_and_risk_are_visible_and_overdue_cases_escalate_once(sd_db, agen
         risky = use_cases.get_case(session, urgent.id, now=T0 + 50 * timedelta(minutes=1), policy=POLICY)
     assert (risky.sla.at_risk, risky.sla.first_response_breached) == (True, False)
 
-    assert run(sd_db, use_cases.escalate_overdue_cases, now=T0 + 30 * timedelta(minutes=1)) == []
-    escalated = run(sd_db, use_cases.escalate_overdue_cases, now=T0 + 2 * H)
+    assert sd_db.run(use_cases.escalate_overdue_cases, now=T0 + 30 * timedelta(minutes=1)) == []
+    escalated = sd_db.run(use_cases.escalate_overdue_cases, now=T0 + 2 * H)
     assert [(c.id, c.status, c.escalated_for) for c in escalated] == [(urgent.id, "escalated", "first_response")]
-    assert run(sd_db, use_cases.escalate_overdue_cases, now=T0 + 2 * H) == []  # idempotent
+    assert sd_db.run(use_cases.escalate_overdue_cases, now=T0 + 2 * H) == []  # idempotent
     assert (None, "status", "new", "escalated") in history(sd_db, urgent.id)
     assert (None, "escalated_for", None, "first_response") in history(sd_db, urgent.id)
 
@@ -265,10 +254,10 @@ def test_breach_and_risk_are_visible_and_overdue_cases_escalate_once(sd_db, agen
     assert event.data["case"]["id"] == urgent.id and event.data["breach"] == "first_response"
     assert event.data["previous_status"] == "new"
 
-    run(sd_db, use_cases.update_case, agent, urgent.id, {"status": "working"}, expected_version=None,
+    sd_db.run(use_cases.update_case, agent, urgent.id, {"status": "working"}, expected_version=None,
         now=T0 + 3 * H, policy=POLICY)
-    assert run(sd_db, use_cases.escalate_overdue_cases, now=T0 + 3 * H) == []  # not again for the same breach
-    later = run(sd_db, use_cases.escalate_overdue_cases, now=T0 + 5 * H)
+    assert sd_db.run(use_cases.escalate_overdue_cases, now=T0 + 3 * H) == []  # not again for the same breach
+    later = sd_db.run(use_cases.escalate_overdue_cases, now=T0 + 5 * H)
     assert [(c.id, c.escalated_for) for c in later] == [(urgent.id, "resolution")]
     with sd_db.sessions() as session:
         view = use_cases.get_case(session, low.id, now=T0 + 5 * H, policy=POLICY)
@@ -277,9 +266,9 @@ def test_breach_and_risk_are_visible_and_overdue_cases_escalate_once(sd_db, agen
 
 def test_a_closed_case_is_never_escalated(sd_db, agent):
     case = create(sd_db, agent, priority="urgent")
-    run(sd_db, use_cases.update_case, agent, case.id, {"status": "closed"}, expected_version=None, now=T0,
+    sd_db.run(use_cases.update_case, agent, case.id, {"status": "closed"}, expected_version=None, now=T0,
         policy=POLICY)
-    assert run(sd_db, use_cases.escalate_overdue_cases, now=T0 + 100 * H) == []
+    assert sd_db.run(use_cases.escalate_overdue_cases, now=T0 + 100 * H) == []
 
 
 # -- referrals -----------------------------------------------------------------------------
@@ -288,7 +277,7 @@ REFERRAL = {"kind": "upsell", "product_interest": "200 more seats", "notes": "th
 
 
 def refer(db, actor, case_id, **overrides):
-    return run(db, use_cases.submit_referral, actor, case_id, {**REFERRAL, **overrides}, now=T0 + H,
+    return db.run(use_cases.submit_referral, actor, case_id, {**REFERRAL, **overrides}, now=T0 + H,
                correlation_id="req-42")
 
 
@@ -327,7 +316,7 @@ def test_bad_referrals_write_nothing(sd_db, agent, rep):
 
 def test_a_closed_case_may_still_be_referred(sd_db, agent):
     case = create(sd_db, agent)
-    run(sd_db, use_cases.update_case, agent, case.id, {"status": "closed"}, expected_version=None, now=T0,
+    sd_db.run(use_cases.update_case, agent, case.id, {"status": "closed"}, expected_version=None, now=T0,
         policy=POLICY)
     assert refer(sd_db, agent, case.id).status == "submitted"
 
@@ -338,7 +327,7 @@ def test_the_referral_follows_lead_snapshots_in_any_order(sd_db, agent, snapshot
     other = refer(sd_db, agent, case.id, kind="cross_sell")
 
     def follow(lead):
-        return [(r.id, r.status) for r in run(sd_db, use_cases.follow_lead, lead, now=T0 + 2 * H,
+        return [(r.id, r.status) for r in sd_db.run(use_cases.follow_lead, lead, now=T0 + 2 * H,
                                               correlation_id="req-lead")]
 
     def statuses():
@@ -370,8 +359,8 @@ def test_the_referral_follows_lead_snapshots_in_any_order(sd_db, agent, snapshot
 def test_a_converted_lead_converts_the_referral(sd_db, agent, snapshot):
     case = create(sd_db, agent)
     referral = refer(sd_db, agent, case.id)
-    run(sd_db, use_cases.follow_lead, snapshot(1, [referral.id]), now=T0, correlation_id=None)
-    run(sd_db, use_cases.follow_lead, snapshot(5, [referral.id], status="converted", owner_id="rep-1"), now=T0,
+    sd_db.run(use_cases.follow_lead, snapshot(1, [referral.id]), now=T0, correlation_id=None)
+    sd_db.run(use_cases.follow_lead, snapshot(5, [referral.id], status="converted", owner_id="rep-1"), now=T0,
         correlation_id=None)
     with sd_db.sessions() as session:
         [stored] = use_cases.list_referrals(session, case.id)
@@ -388,14 +377,14 @@ def referrals_now(db, case_id):
 def test_the_opportunity_converts_and_its_closing_wins_with_the_amount(sd_db, agent, snapshot, opportunity, closed):
     case = create(sd_db, agent)
     referral, other = refer(sd_db, agent, case.id), refer(sd_db, agent, case.id)
-    run(sd_db, use_cases.follow_lead, snapshot(2, [referral.id], owner_id="rep-1"), now=T0, correlation_id=None)
-    follow = run(sd_db, use_cases.follow_opportunity, opportunity(1, [referral.id, "not-ours"]), now=T0 + H,
+    sd_db.run(use_cases.follow_lead, snapshot(2, [referral.id], owner_id="rep-1"), now=T0, correlation_id=None)
+    follow = sd_db.run(use_cases.follow_opportunity, opportunity(1, [referral.id, "not-ours"]), now=T0 + H,
                  correlation_id="req-convert")
     assert [(r.status, r.opportunity_id) for r in follow] == [("converted", "opp-1")]
     # The lead's own converted snapshot, arriving after, changes nothing the agent sees.
-    run(sd_db, use_cases.follow_lead, snapshot(3, [referral.id], status="converted", owner_id="rep-1"), now=T0,
+    sd_db.run(use_cases.follow_lead, snapshot(3, [referral.id], status="converted", owner_id="rep-1"), now=T0,
         correlation_id=None)
-    won = run(sd_db, use_cases.opportunity_closed, closed(5, [referral.id]), now=T0 + 2 * H, correlation_id="req-won")
+    won = sd_db.run(use_cases.opportunity_closed, closed(5, [referral.id]), now=T0 + 2 * H, correlation_id="req-won")
     assert [(r.status, r.outcome_amount.to_dict()) for r in won] == [("won", {"amount": "12000.00", "currency": "USD"})]
     events = sd_db.events("referral_status_changed")
     assert [(e.data["previous_status"], e.data["referral"]["status"]) for e in events] == [
@@ -404,10 +393,10 @@ def test_the_opportunity_converts_and_its_closing_wins_with_the_amount(sd_db, ag
     assert (events[-1].data["referral"]["opportunity_id"], events[-1].data["referral"]["outcome_amount"]) == (
         "opp-1", {"amount": "12000.00", "currency": "USD"})
     # Final: a repeated closing, a late created event or lead snapshot change nothing.
-    assert run(sd_db, use_cases.opportunity_closed, closed(6, [referral.id], won=False), now=T0,
+    assert sd_db.run(use_cases.opportunity_closed, closed(6, [referral.id], won=False), now=T0,
                correlation_id=None) == []
-    run(sd_db, use_cases.follow_opportunity, opportunity(1, [referral.id]), now=T0, correlation_id=None)
-    run(sd_db, use_cases.follow_lead, snapshot(9, [referral.id], status="working", owner_id="rep-2"), now=T0,
+    sd_db.run(use_cases.follow_opportunity, opportunity(1, [referral.id]), now=T0, correlation_id=None)
+    sd_db.run(use_cases.follow_lead, snapshot(9, [referral.id], status="working", owner_id="rep-2"), now=T0,
         correlation_id=None)
     stored = {r.id: r for r in referrals_now(sd_db, case.id)}
     assert (stored[referral.id].status, stored[referral.id].assignee_id, stored[referral.id].lead_id) == (
@@ -419,11 +408,11 @@ def test_the_opportunity_converts_and_its_closing_wins_with_the_amount(sd_db, ag
 def test_a_closing_before_any_lead_news_still_ends_the_referral(sd_db, agent, snapshot, closed):
     case = create(sd_db, agent)
     referral = refer(sd_db, agent, case.id)
-    lost = run(sd_db, use_cases.opportunity_closed, closed(3, [referral.id], won=False, amount=None), now=T0,
+    lost = sd_db.run(use_cases.opportunity_closed, closed(3, [referral.id], won=False, amount=None), now=T0,
                correlation_id=None)
     assert [(r.status, r.outcome_amount, r.lead_id, r.opportunity_id) for r in lost] == [
         ("lost", None, "lead-1", "opp-1")]
-    run(sd_db, use_cases.follow_lead, snapshot(4, [referral.id], status="converted", owner_id="rep-1"), now=T0,
+    sd_db.run(use_cases.follow_lead, snapshot(4, [referral.id], status="converted", owner_id="rep-1"), now=T0,
         correlation_id=None)
     [stored] = referrals_now(sd_db, case.id)
     assert stored.status == "lost"
@@ -434,8 +423,8 @@ def test_a_closing_before_any_lead_news_still_ends_the_referral(sd_db, agent, sn
 def test_an_older_lead_snapshot_does_not_undo_the_conversion(sd_db, agent, snapshot, opportunity):
     case = create(sd_db, agent)
     referral = refer(sd_db, agent, case.id)
-    run(sd_db, use_cases.follow_opportunity, opportunity(1, [referral.id]), now=T0, correlation_id=None)
-    run(sd_db, use_cases.follow_lead, snapshot(2, [referral.id], status="working", owner_id="rep-1"), now=T0,
+    sd_db.run(use_cases.follow_opportunity, opportunity(1, [referral.id]), now=T0, correlation_id=None)
+    sd_db.run(use_cases.follow_lead, snapshot(2, [referral.id], status="working", owner_id="rep-1"), now=T0,
         correlation_id=None)
     [stored] = referrals_now(sd_db, case.id)
     assert (stored.status, stored.assignee_id) == ("converted", "rep-1")
@@ -452,34 +441,29 @@ def test_row_values_survive_the_round_trip(sd_db, agent):
 def test_the_embedded_sqlite_database_behaves_the_same(tmp_path, snapshot):
     """`make run`'s default: numbering, rotation, escalation, search, pages and referrals."""
     url = f"sqlite:///{tmp_path / 'service_desk.db'}"
-    upgrade(files("tandem_service_desk") / "migrations", url)
-    engine = make_engine(url)
-    db = SimpleNamespace(sessions=session_factory(engine))
+    db = ServiceDb("tandem_service_desk", url, directory="agents")
     try:
-        with transaction(db.sessions) as session:
-            for user_id in ("a1", "a2"):
-                record_user(session, models.agents, {"id": user_id, "email": f"{user_id}@x.test", "name": user_id,
-                                                     "role": "service_agent", "manager_id": None, "active": True,
-                                                     "version": 1})
+        for user_id in ("a1", "a2"):
+            db.user(user_id, "service_agent")
         agent = Actor("a1", "service_agent")
         first, second = create(db, agent, priority="urgent"), create(db, agent, subject="Billing question")
         assert [(c.display_number, c.owner_id) for c in (first, second)] == [("00000001", "a1"), ("00000002", "a2")]
         for body in ("one", "two", "three"):
-            run(db, use_cases.add_comment, agent, second.id, {"body": body}, now=T0)
+            db.run(use_cases.add_comment, agent, second.id, {"body": body}, now=T0)
         with db.sessions() as session:
             page, token = use_cases.list_comments(session, agent, second.id, page_size=2)
             rest, _ = use_cases.list_comments(session, agent, second.id, page_size=2, page_token=token)
             found, _ = use_cases.list_cases(session, q="billing", now=T0, policy=POLICY)
         assert [c.body for c in page + rest] == ["one", "two", "three"]
         assert [view.case.id for view in found] == [second.id]
-        assert [c.id for c in run(db, use_cases.escalate_overdue_cases, now=T0 + 2 * H)] == [first.id]
-        assert run(db, use_cases.escalate_overdue_cases, now=T0 + 2 * H) == []
+        assert [c.id for c in db.run(use_cases.escalate_overdue_cases, now=T0 + 2 * H)] == [first.id]
+        assert db.run(use_cases.escalate_overdue_cases, now=T0 + 2 * H) == []
         referral = refer(db, agent, first.id)
-        run(db, use_cases.follow_lead, snapshot(2, [referral.id], owner_id="rep-1"), now=T0, correlation_id=None)
-        run(db, use_cases.follow_lead, snapshot(1, [referral.id]), now=T0, correlation_id=None)
+        db.run(use_cases.follow_lead, snapshot(2, [referral.id], owner_id="rep-1"), now=T0, correlation_id=None)
+        db.run(use_cases.follow_lead, snapshot(1, [referral.id]), now=T0, correlation_id=None)
         with db.sessions() as session:
             [stored] = use_cases.list_referrals(session, first.id)
         assert (stored.status, stored.assignee_id, stored.estimated_value.to_dict()["amount"]) == ("assigned", "rep-1",
                                                                                                    "48000.00")
     finally:
-        engine.dispose()
+        db.dispose()

@@ -32,7 +32,7 @@ def watch(db, case_id):
             [found] = use_cases.list_referrals(session, case_id)
         return found
 
-    return referral_now, lambda: db.count(db.models.processed_events)
+    return referral_now, lambda: db.count("processed_events")
 
 
 def lead_event(event_type, lead, **data):
