@@ -1,0 +1,1 @@
+"""The forecast domain in plain Python (no I/O)."""
