@@ -84,3 +84,4 @@ backfill = Table(
 )
 
 from .forecasting_models import adjustments, forecast_settings, quotas  # noqa: E402,F401
+from .report_models import dashboards, reports  # noqa: E402,F401
