@@ -20,12 +20,13 @@ from typing import Any, Callable, Iterable, Mapping
 from sqlalchemy.orm import Session, sessionmaker
 from tandem_plumbing import directory as user_directory
 from tandem_plumbing.db import transaction
+from tandem_plumbing.documents import load_document, save_document
 from tandem_plumbing.envelope import Envelope
 from tandem_plumbing.outbox import record_event
 from tandem_plumbing.failures import Caller, Failure
 
 from .adapters import repository
-from .adapters.models import reps
+from .adapters.models import lead_settings, reps
 from .domain import access, assignment, dedupe, scoring
 from .domain.leads import (
     CONVERTED,
@@ -78,7 +79,7 @@ _DEFAULTS = {SCORING: scoring.DEFAULT_WEIGHTS, ASSIGNMENT: assignment.DEFAULT_RU
 
 
 def _setting(session: Session, name: str) -> Setting:
-    row = repository.load_setting(session, name)
+    row = load_document(session, lead_settings, name)
     if row is None:
         return Setting(name, copy.deepcopy(_DEFAULTS[name]), 0, None, None)
     return Setting(name, row["document"], row["version"], row["updated_at"], row["updated_by"])
@@ -102,7 +103,7 @@ def _replace_setting(session: Session, caller: Caller, name: str, document: dict
         raise Failure("stale", "version_mismatch", f"the {name} document changed since you read it; read it again",
                          {"current_version": current.version})
     now = _now()
-    repository.save_setting(session, name, document, version=current.version + 1, at=now, by=caller.user_id)
+    save_document(session, lead_settings, name, document, version=current.version + 1, at=now, by=caller.user_id)
     return Setting(name, document, current.version + 1, now, caller.user_id)
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import (
     Text,
 )
 from tandem_plumbing.directory import directory_table
+from tandem_plumbing.documents import documents_table
 from tandem_plumbing.outbox import add_plumbing_tables
 
 metadata = MetaData()
@@ -88,15 +89,7 @@ lead_history = Table(
 )
 
 # Documents an admin configures: "scoring" (weights) and "assignment" (rules).
-lead_settings = Table(
-    "lead_settings",
-    metadata,
-    Column("name", String(32), primary_key=True),
-    Column("document", Text, nullable=False),
-    Column("version", Integer, nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
-    Column("updated_by", String(64)),
-)
+lead_settings = documents_table(metadata, "lead_settings")
 
 # The last user each round-robin target gave a lead to ("rule:<name>" or "default").
 round_robin = Table(

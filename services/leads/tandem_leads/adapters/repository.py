@@ -1,17 +1,19 @@
-"""The SQL behind the use cases: leads with their referrals, history, settings,
-round-robin pointers and the directory copy. Plain functions over a session."""
+"""The SQL behind the use cases: leads with their referrals, history, round-robin
+pointers and the directory copy (the settings documents are tandem_plumbing.documents').
+Plain functions over a session."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, Iterable, Mapping
 
 from sqlalchemy import and_, func, insert, or_, select, text, update
 from sqlalchemy.orm import Session
+from tandem_plumbing.db import utc
 
 from ..domain.assignment import Rep
 from ..domain.leads import CLOSED_STATUSES, Conversion, Lead, Money, Referral, ScoreFactor
-from .models import lead_history, lead_referrals, lead_settings, leads, reps, round_robin
+from .models import lead_history, lead_referrals, leads, reps, round_robin
 
 # Held by every transaction that may assign or deduplicate, until it ends (PostgreSQL;
 # SQLite transactions are serialised already by BEGIN IMMEDIATE).
@@ -25,11 +27,6 @@ def lock_assignment(session: Session) -> None:
     deadlock with row locks."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ASSIGNMENT_LOCK_KEY})
-
-
-def utc(moment: datetime) -> datetime:
-    """SQLite gives back naive datetimes; they were written in UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 # -- leads ---------------------------------------------------------------------------------
@@ -237,22 +234,7 @@ def history_page(session: Session, lead_id: str, *, limit: int, after_seq: int =
             for row in session.execute(query).mappings()]
 
 
-# -- settings and pointers -----------------------------------------------------------------
-def load_setting(session: Session, name: str) -> dict[str, Any] | None:
-    row = session.execute(select(lead_settings).where(lead_settings.c.name == name)).mappings().one_or_none()
-    if row is None:
-        return None
-    return {**row, "document": json.loads(row["document"]), "updated_at": utc(row["updated_at"])}
-
-
-def save_setting(session: Session, name: str, document: Any, *, version: int, at: datetime, by: str) -> None:
-    values = {"document": json.dumps(document), "version": version, "updated_at": at, "updated_by": by}
-    if version == 1:
-        session.execute(insert(lead_settings).values(name=name, **values))
-    else:
-        session.execute(update(lead_settings).where(lead_settings.c.name == name).values(**values))
-
-
+# -- round-robin pointers ------------------------------------------------------------------
 def last_given(session: Session, target: str) -> str | None:
     return session.execute(
         select(round_robin.c.last_user_id).where(round_robin.c.target == target)

@@ -6,10 +6,10 @@ from typing import Any, Mapping
 
 from sqlalchemy import DateTime, String, and_, cast, func, insert, or_, select, type_coerce, update
 from sqlalchemy.orm import Session
+from tandem_plumbing.db import utc
 
 from ..domain.activities import ACCOUNT, CONTACT, OPEN, OPPORTUNITY, Activity
 from .models import accounts, activities, contacts, opportunities
-from .repository import utc
 
 _RECORDS = {ACCOUNT: accounts, CONTACT: contacts, OPPORTUNITY: opportunities}
 

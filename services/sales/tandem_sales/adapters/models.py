@@ -16,6 +16,7 @@ from sqlalchemy import (
     Text,
 )
 from tandem_plumbing.directory import directory_table
+from tandem_plumbing.documents import documents_table
 from tandem_plumbing.outbox import add_plumbing_tables
 
 metadata = MetaData()
@@ -149,15 +150,7 @@ stage_history = Table(
 )
 
 # Documents an admin configures: "stages" (the Sales Path).
-sales_settings = Table(
-    "sales_settings",
-    metadata,
-    Column("name", String(32), primary_key=True),
-    Column("document", Text, nullable=False),
-    Column("version", Integer, nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
-    Column("updated_by", String(64)),
-)
+sales_settings = documents_table(metadata, "sales_settings")
 
 # One row per converted lead: its primary key makes conversion happen once.
 lead_conversions = Table(

@@ -1,15 +1,16 @@
 """The SQL behind the use cases: accounts, contacts, products, opportunities with line
-items and stage history, the settings documents, lead conversions and the directory
-copy. Plain functions over a session."""
+items and stage history, lead conversions and the directory copy (the settings
+documents are tandem_plumbing.documents'). Plain functions over a session."""
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timezone
+from datetime import date
 from decimal import Decimal
 from typing import Any, Iterable, Mapping, Sequence
 
 from sqlalchemy import ColumnElement, Table, delete, func, insert, or_, select, tuple_, update
 from sqlalchemy.orm import Session
+from tandem_plumbing.db import utc
 
 from ..domain import money
 from ..domain.accounts import Account, Contact, column_names
@@ -24,18 +25,10 @@ from .models import (
     opportunities,
     owners,
     products,
-    sales_settings,
     stage_history,
 )
 
 FAR_FUTURE = date(9999, 12, 31)  # where opportunities without a close date sort
-
-
-def utc(moment: datetime | None) -> datetime | None:
-    """SQLite gives back naive datetimes; they were written in UTC."""
-    if moment is None:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def _times(row: Mapping[str, Any]) -> dict[str, Any]:
@@ -326,25 +319,6 @@ def stage_changes(session: Session, opportunity_id: str) -> list[dict[str, Any]]
         changes.append({**row, "at": utc(row["at"]),
                         "amount": None if amount is None else money.from_minor(amount, row["currency"])})
     return changes
-
-
-# -- settings ------------------------------------------------------------------------------
-def load_setting(session: Session, name: str, *, for_update: bool = False) -> dict[str, Any] | None:
-    query = select(sales_settings).where(sales_settings.c.name == name)
-    if for_update:
-        query = query.with_for_update()
-    row = session.execute(query).mappings().one_or_none()
-    if row is None:
-        return None
-    return {**row, "document": json.loads(row["document"]), "updated_at": utc(row["updated_at"])}
-
-
-def save_setting(session: Session, name: str, document: Any, *, version: int, at: datetime, by: str) -> None:
-    values = {"document": json.dumps(document), "version": version, "updated_at": at, "updated_by": by}
-    if version == 1:
-        session.execute(insert(sales_settings).values(name=name, **values))
-    else:
-        session.execute(update(sales_settings).where(sales_settings.c.name == name).values(**values))
 
 
 # -- lead conversions ----------------------------------------------------------------------

@@ -7,9 +7,11 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from tandem_plumbing.documents import load_document, save_document
 from tandem_plumbing.failures import Caller, Failure
 
 from ..adapters import repository
+from ..adapters.models import sales_settings
 from ..domain import access
 from ..domain.stages import DEFAULT_STAGES, Stage, check_not_dropped, parse_stages
 from .common import check_version, now
@@ -26,7 +28,7 @@ class SalesPath:
 
 
 def sales_path(session: Session, *, for_update: bool = False) -> SalesPath:
-    row = repository.load_setting(session, STAGES, for_update=for_update)
+    row = load_document(session, sales_settings, STAGES, for_update=for_update)
     if row is None:
         return SalesPath(DEFAULT_STAGES, 0, None, None)
     stages = tuple(Stage(**{**stage, "requirements": tuple(stage["requirements"])}) for stage in row["document"])
@@ -49,8 +51,8 @@ def put_stages(session: Session, caller: Caller, raw: Any, *, expected_version: 
     at, version = now(), current.version + 1
     try:
         with session.begin_nested():
-            repository.save_setting(session, STAGES, [stage.document() for stage in stages], version=version,
-                                    at=at, by=caller.user_id)
+            save_document(session, sales_settings, STAGES, [stage.document() for stage in stages], version=version,
+                          at=at, by=caller.user_id)
     except IntegrityError:  # another admin saved the first version meanwhile (there was no row to lock)
         raise Failure("stale", "version_mismatch", "the Sales Path changed since you read it; read it again",
                       {"current_version": sales_path(session).version}) from None
