@@ -2,13 +2,11 @@
 a real sales gRPC server and a real leads server, each on its own
 PostgreSQL database. Users are created through the API and copied into both services'
 directories, as their consumers would."""
-from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import func, select
 
-from tandem_gateway.config import GatewayConfig
 from tandem_leads.adapters import models as leads_models
 from tandem_sales.adapters.models import activities, owners
 
@@ -16,13 +14,8 @@ TODAY = datetime.now(timezone.utc).date()
 
 
 @pytest.fixture
-def sales(run_service):
-    return run_service("tandem_sales", owners)
-
-
-@pytest.fixture
-def leads(run_service):
-    return run_service("tandem_leads", leads_models.reps)
+def services(run_service) -> dict:
+    return {"sales": run_service("tandem_sales", owners), "leads": run_service("tandem_leads", leads_models.reps)}
 
 
 @pytest.fixture
@@ -31,24 +24,11 @@ def db_url(pg_url) -> str:
 
 
 @pytest.fixture
-def config(config, sales, leads) -> GatewayConfig:
-    return replace(config, service_addrs={**config.service_addrs, "sales": sales.address, "leads": leads.address})
-
-
-@pytest.fixture
-def activity_count(sales):
+def activity_count(services):
     def count() -> int:
-        with sales.engine.connect() as conn:
+        with services["sales"].engine.connect() as conn:
             return conn.execute(select(func.count()).select_from(activities)).scalar_one()
     return count
-
-
-@pytest.fixture
-def team(make_team, sales, leads):
-    people = make_team()
-    sales.sync_users()
-    leads.sync_users()
-    return people
 
 
 @pytest.fixture
@@ -226,7 +206,7 @@ def test_record_timelines(client, team, records, activity_count):
     assert activity_count() == written
 
 
-def test_sales_down_is_503(client, team, sales):
-    sales.server.stop(0).wait()
+def test_sales_down_is_503(client, team, services):
+    services["sales"].server.stop(0).wait()
     response = client.get("/api/v1/activities/today", headers=team["rep1"][1])
     assert (response.status_code, response.json["error"]["code"]) == (503, "service_unavailable")

@@ -2,86 +2,33 @@
 a real leads gRPC server on its own PostgreSQL database. Users are created through the
 API; their user events are applied to the leads service's directory copy, as its
 consumer would."""
-import socket
-from importlib.resources import files
-
 import pytest
 from sqlalchemy import func, select
-from tandem_plumbing.db import make_engine, session_factory, transaction
-from tandem_plumbing.grpc_server import build_server
-from tandem_plumbing.migrations import upgrade
+from tandem_plumbing.db import session_factory, transaction
 
-from tandem_gateway.config import SERVICES, GatewayConfig
 from tandem_leads import use_cases as leads_use_cases
-from tandem_leads.adapters.grpc_server import register
-from tandem_leads.adapters.models import leads as leads_table, outbox as leads_outbox
+from tandem_leads.adapters.models import leads as leads_table, outbox as leads_outbox, reps
 
 LEAD = {"first_name": "Ada", "last_name": "Lovelace", "email": "ada@example.com", "company": "Acme Inc"}
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+@pytest.fixture
+def services(run_service) -> dict:
+    return {"leads": run_service("tandem_leads", reps)}
 
 
 @pytest.fixture
-def leads_service(make_database):
-    """A running leads gRPC server on a migrated database: (address, engine, server)."""
-    url = make_database("leads")
-    upgrade(files("tandem_leads") / "migrations", url)
-    engine = make_engine(url)
-    addr = f"127.0.0.1:{_free_port()}"
-    server, _health = build_server(addr, lambda s: register(s, engine))
-    yield addr, engine, server
-    server.stop(0)
-    engine.dispose()
+def db_url(pg_url) -> str:
+    return pg_url  # the gateway's own database: PostgreSQL only here (its own tests cover SQLite)
 
 
 @pytest.fixture
-def config(pg_url, leads_service):
-    addrs = {name: f"127.0.0.1:{_free_port()}" for name in SERVICES}
-    addrs["leads"] = leads_service[0]
-    return GatewayConfig(database_url=pg_url, jwt_secret="leads-test-secret-long-enough-for-hs256!",
-                         service_addrs=addrs, probe_timeout=0.5)
-
-
-@pytest.fixture
-def leads_rows(leads_service):
+def leads_rows(services):
     def rows() -> tuple[int, int]:
-        with leads_service[1].connect() as conn:
+        with services["leads"].engine.connect() as conn:
             return tuple(conn.execute(select(func.count()).select_from(t)).scalar_one()
                          for t in (leads_table, leads_outbox))
     return rows
-
-
-@pytest.fixture
-def sync_directory(events, leads_service):
-    """Apply the gateway's user events to the leads service (what its consumer does)."""
-    sessions = session_factory(leads_service[1])
-
-    def sync() -> None:
-        for event in events():
-            with transaction(sessions) as session:
-                leads_use_cases.record_user(session, event.data["user"], event.correlation_id)
-
-    return sync
-
-
-@pytest.fixture
-def team(make_user, admin_auth, sync_directory):
-    """admin; a manager with rep1 and rep2; rep3 elsewhere; an agent. Each: (user json, auth)."""
-    manager = make_user("sales_manager")
-    people = {
-        "manager": manager,
-        "rep1": make_user("sales_rep", manager[0]["id"]),
-        "rep2": make_user("sales_rep", manager[0]["id"]),
-        "rep3": make_user("sales_rep"),
-        "agent": make_user("service_agent"),
-    }
-    sync_directory()
-    people["admin"] = ({"id": None}, admin_auth)
-    return people
 
 
 def create(client, auth, body=None, **kwargs):
@@ -299,13 +246,13 @@ def test_scoring_weights_are_read_by_sales_and_replaced_by_admins(client, team):
     assert invalid.status_code == 400 and "source.web" in invalid.json["error"]["details"]["fields"]
 
 
-def test_a_referred_lead_shows_its_referrals(client, team, leads_service):
+def test_a_referred_lead_shows_its_referrals(client, team, services):
     data = {"referral": {"id": "ref-1", "case_id": "case-1", "case_number": 1042, "kind": "upsell",
                          "product_interest": "50 more seats", "notes": None,
                          "estimated_value": {"amount": "12000.00", "currency": "USD"}, "agent_id": "agent-1"},
             "case": {"id": "case-1", "number": 1042, "subject": "Seat limit"},
             "contact": {"name": "Carla Customer", "email": "carla@acme.example", "company": "Acme Corp"}}
-    with transaction(session_factory(leads_service[1])) as session:
+    with transaction(session_factory(services["leads"].engine)) as session:
         made = leads_use_cases.receive_referral(session, data, "req-1")
     owner = next(auth for user, auth in team.values() if user["id"] == made.owner_id)
     lead = client.get(f"/api/v1/leads/{made.id}", headers=owner).json
@@ -315,8 +262,8 @@ def test_a_referred_lead_shows_its_referrals(client, team, leads_service):
     assert lead["referrals"][0]["case_number"] == "1042"
 
 
-def test_an_unavailable_leads_service_is_a_503(client, team, leads_service):
-    leads_service[2].stop(0)
+def test_an_unavailable_leads_service_is_a_503(client, team, services):
+    services["leads"].server.stop(0)
     response = client.get("/api/v1/leads", headers=team["rep1"][1])
     assert response.status_code == 503 and response.json["error"]["details"] == {"service": "leads"}
 
