@@ -1,6 +1,7 @@
 """What managers enter on top of the read model: quotas, adjustments and the forecast
 settings. On the forecast service's one `metadata` (see models.py)."""
 from sqlalchemy import BigInteger, Column, DateTime, Index, Integer, PrimaryKeyConstraint, String, Table, Text
+from tandem_plumbing.documents import documents_table
 
 from .models import metadata
 
@@ -38,12 +39,4 @@ adjustments = Table(
 )
 
 # Named settings documents; "forecast" = {fiscal_year_start_month, currency, rates}.
-forecast_settings = Table(
-    "forecast_settings",
-    metadata,
-    Column("name", String(32), primary_key=True),
-    Column("document", Text, nullable=False),
-    Column("version", Integer, nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
-    Column("updated_by", String(64)),
-)
+forecast_settings = documents_table(metadata, "forecast_settings")

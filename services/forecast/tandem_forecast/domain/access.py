@@ -50,17 +50,20 @@ def check_may_see(visible: set[str] | None, user_id: str, managers: Mapping[str,
         raise not_found(user_id)
 
 
-def check_may_adjust(caller: Caller, visible: set[str] | None, user_id: str,
-                     managers: Mapping[str, str | None]) -> None:
+def check_may_adjust(caller: Caller) -> None:
+    """Before anything else: whether the caller's role adjusts at all (whom: `check_may_see`)."""
     if caller.role not in (ADMIN, SALES_MANAGER):
         raise Failure("forbidden", "forbidden", "only managers and admins adjust forecasts")
-    check_may_see(visible, user_id, managers)
 
 
-def check_may_set_quota(caller: Caller, visible: set[str] | None, user_id: str,
-                        managers: Mapping[str, str | None]) -> None:
+def check_may_set_quotas(caller: Caller) -> None:
     if caller.role not in (ADMIN, SALES_MANAGER):
         raise Failure("forbidden", "forbidden", "only managers and admins set quotas")
+
+
+def check_quota_of(caller: Caller, visible: set[str] | None, user_id: str,
+                   managers: Mapping[str, str | None]) -> None:
+    """The caller may set `user_id`'s quota: they see them and, if a manager, are above them."""
     check_may_see(visible, user_id, managers)
     if caller.role == SALES_MANAGER and user_id == caller.user_id:
         raise Failure("forbidden", "forbidden", "a manager's own quota is set by their manager or an admin")
