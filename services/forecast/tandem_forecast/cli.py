@@ -19,6 +19,7 @@ SPEC = ServiceSpec(
     distribution="tandem-forecast",
     models="tandem_forecast.adapters.models:metadata",
     events="tandem_forecast.adapters.events:ForecastEvents",
+    grpc="tandem_forecast.adapters.grpc_server:register",
 )
 
 

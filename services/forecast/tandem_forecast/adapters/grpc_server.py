@@ -1,0 +1,10 @@
+"""The forecast gRPC server's services: `Forecasts` (forecast_grpc)."""
+from __future__ import annotations
+
+from sqlalchemy import Engine
+
+from . import forecast_grpc
+
+
+def register(server, engine: Engine) -> list[str]:
+    return [*forecast_grpc.register(server, engine)]
