@@ -16,7 +16,7 @@ from datetime import date, datetime, time, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from tandem_plumbing.failures import Failure
+from .inputs import invalid
 
 STRING, INTEGER, MONEY, DATE, DATETIME, BOOLEAN = "string", "integer", "money", "date", "datetime", "boolean"
 PERIOD, DECIMAL = "period", "decimal"  # result column types only: a date bucket, an average
@@ -380,7 +380,3 @@ def parse_report(name: Any, definition: Any) -> tuple[str, Plan]:
     if problems:
         raise invalid(problems)
     return checked_name, plan
-
-
-def invalid(problems: dict[str, str]) -> Failure:
-    return Failure("invalid", "validation_failed", "the report definition has invalid parts", {"fields": problems})
