@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from tandem_plumbing.db import transaction
 
 from ..adapters.models import backfill
-from .feed import record_opportunity
+from .feed import record_opportunities
 
 OPPORTUNITIES = "opportunities"
 BATCH = 500  # opportunities written per transaction
@@ -50,8 +50,7 @@ def run_backfill(sessions: sessionmaker, snapshots: Iterable[Mapping[str, Any]],
     stream = iter(snapshots)
     while batch := list(itertools.islice(stream, BATCH)):
         with transaction(sessions) as session:
-            for snapshot in batch:
-                record_opportunity(session, snapshot)
+            record_opportunities(session, batch)
             count += len(batch)
             session.execute(update(backfill).where(backfill.c.name == OPPORTUNITIES).values(count=count))
     with transaction(sessions) as session:

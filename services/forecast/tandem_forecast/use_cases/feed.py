@@ -3,12 +3,12 @@ is replaced only by a newer version of itself, so duplicates, reordering and a b
 overlapping the events all end in the newest state."""
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from tandem_plumbing.db import utc
-from tandem_plumbing.replica import upsert_if_newer
+from tandem_plumbing.replica import upsert_if_newer, upsert_many_if_newer
 
 from ..adapters.models import leads, opportunities
 from ..domain.read_model import lead_row, opportunity_row
@@ -17,6 +17,11 @@ from ..domain.read_model import lead_row, opportunity_row
 def record_opportunity(session: Session, snapshot: Mapping[str, Any]) -> bool:
     """True when this snapshot was newer than the copy (and so was written)."""
     return upsert_if_newer(session, opportunities, opportunity_row(snapshot))
+
+
+def record_opportunities(session: Session, snapshots: Iterable[Mapping[str, Any]]) -> None:
+    """Many opportunities (distinct ids) in one statement, each only where newer."""
+    upsert_many_if_newer(session, opportunities, [opportunity_row(s) for s in snapshots])
 
 
 def record_lead(session: Session, lead: Mapping[str, Any], event_time: str) -> bool:
