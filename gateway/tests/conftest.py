@@ -3,7 +3,6 @@ both), the Flask app on it, an admin and tokens. Real servers, no mocks."""
 from __future__ import annotations
 
 import importlib
-import socket
 from importlib.resources import files
 from types import SimpleNamespace
 
@@ -13,7 +12,6 @@ from sqlalchemy import func, select
 from tandem_plumbing.db import make_engine, session_factory, transaction
 from tandem_plumbing.directory import record_user
 from tandem_plumbing.envelope import Envelope
-from tandem_plumbing.grpc_server import build_server
 from tandem_plumbing.migrations import upgrade
 
 from tandem_gateway.adapters.models import outbox, users
@@ -25,17 +23,6 @@ from tandem_gateway.identity.security import Passwords
 JWT_SECRET = "test-secret-that-is-long-enough-for-hs256!"
 ADMIN_EMAIL, ADMIN_PASSWORD = "admin@example.com", "admin-password-1"
 MIGRATIONS = files("tandem_gateway") / "migrations"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture(scope="session")
-def free_port():
-    return _free_port
 
 
 @pytest.fixture(scope="session")
@@ -70,9 +57,9 @@ def services() -> dict:
 
 
 @pytest.fixture
-def config(db_url, services) -> GatewayConfig:
+def config(db_url, services, free_port) -> GatewayConfig:
     # Ports where nothing listens, but for the services a module runs.
-    addrs = {name: f"127.0.0.1:{_free_port()}" for name in SERVICES}
+    addrs = {name: f"127.0.0.1:{free_port()}" for name in SERVICES}
     addrs.update({name: service.address for name, service in services.items()})
     return GatewayConfig(database_url=db_url, jwt_secret=JWT_SECRET, service_addrs=addrs, probe_timeout=0.5)
 
@@ -195,21 +182,20 @@ def events(gw):
 
 
 @pytest.fixture
-def run_service(make_database, request):
+def run_service(make_database, serve_grpc, request):
     """run_service(package, directory) -> a real gRPC server of the service `package`
     (e.g. "tandem_sales") on its own migrated PostgreSQL database, as a namespace with
     `address`, `engine`, `server` and `sync_users()`: apply the gateway's user events to
     the service's directory copy `directory`, as its consumer would."""
-    started = []
+    engines = []
 
     def run(package: str, directory):
         url = make_database(package.removeprefix("tandem_"))
         upgrade(files(package) / "migrations", url)
         engine = make_engine(url)
         register = importlib.import_module(f"{package}.adapters.grpc_server").register
-        address = f"127.0.0.1:{_free_port()}"
-        server, _health = build_server(address, lambda s: register(s, engine))
-        started.append((server, engine))
+        address, server = serve_grpc(lambda s: register(s, engine))
+        engines.append(engine)
 
         def sync_users() -> None:
             # `events` needs the app, whose config may need this server's address: asked for late.
@@ -221,6 +207,5 @@ def run_service(make_database, request):
         return SimpleNamespace(address=address, engine=engine, server=server, sync_users=sync_users)
 
     yield run
-    for server, engine in started:
-        server.stop(0)
+    for engine in engines:  # serve_grpc stops the servers
         engine.dispose()

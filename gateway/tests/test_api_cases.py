@@ -13,7 +13,6 @@ from tandem.service_desk.v1 import service_desk_pb2_grpc
 from tandem_plumbing.db import make_engine, session_factory, transaction
 from tandem_plumbing.directory import record_user
 from tandem_plumbing.envelope import Envelope
-from tandem_plumbing.grpc_server import build_server
 from tandem_plumbing.migrations import upgrade
 
 from tandem_gateway.config import GatewayConfig
@@ -44,7 +43,7 @@ class Clock:
 
 
 @pytest.fixture
-def desk(make_database, free_port):
+def desk(make_database, serve_grpc):
     """The service_desk gRPC server (movable clock) on its own migrated database."""
     url = make_database("service_desk")
     upgrade(files("tandem_service_desk") / "migrations", url)
@@ -56,8 +55,7 @@ def desk(make_database, free_port):
         service_desk_pb2_grpc.add_ServiceDeskServicer_to_server(servicer, server)
         return ["tandem.service_desk.v1.ServiceDesk"]
 
-    address = f"127.0.0.1:{free_port()}"
-    server, _health = build_server(address, add)
+    address, _server = serve_grpc(add)
 
     def count(table) -> int:
         with engine.connect() as conn:
@@ -74,7 +72,6 @@ def desk(make_database, free_port):
 
     yield SimpleNamespace(address=address, engine=engine, sessions=session_factory(engine), clock=clock, rows=rows,
                           events=events)
-    server.stop(0)
     engine.dispose()
 
 

@@ -6,7 +6,6 @@ from importlib.resources import files
 
 import pytest
 from tandem_plumbing.db import make_engine, session_factory, transaction
-from tandem_plumbing.grpc_server import build_server
 from tandem_plumbing.migrations import upgrade
 
 from tandem_notify import use_cases
@@ -32,11 +31,9 @@ def notify_engine(make_database):
 
 
 @pytest.fixture
-def notify_server(notify_engine, free_port):
-    port = free_port()
-    server, _health = build_server(f"127.0.0.1:{port}", lambda s: register(s, notify_engine))
-    yield server, f"127.0.0.1:{port}"
-    server.stop(0)
+def notify_server(notify_engine, serve_grpc):
+    address, server = serve_grpc(lambda s: register(s, notify_engine))
+    return server, address
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import socket
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -155,6 +156,38 @@ def make_database(tandem_infra: Infra, test_session_id: str) -> Iterator[Callabl
         for name in created:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on (when asked)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(name="free_port", scope="session")
+def free_port_fixture() -> Callable[[], int]:
+    """free_port() -> a port on 127.0.0.1 that nothing listens on."""
+    return free_port
+
+
+@pytest.fixture
+def serve_grpc() -> Iterator[Callable]:
+    """serve_grpc(register) -> (address, server): a real gRPC server (`build_server`, with
+    health) on a free port, `register(server)` adding its servicers; stopped after the test."""
+    from .grpc_server import build_server
+
+    started = []
+
+    def serve(register):
+        address = f"127.0.0.1:{free_port()}"
+        server, _health = build_server(address, register)
+        started.append(server)
+        return address, server
+
+    yield serve
+    for server in started:
+        server.stop(0)
 
 
 class ServiceDb:

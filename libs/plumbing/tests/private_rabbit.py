@@ -18,11 +18,12 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import time
 import uuid
 from pathlib import Path
+
+from tandem_plumbing.testing import free_port
 
 # Debian's /usr/sbin/rabbitmq-server switches to the rabbitmq user when run as
 # root, who cannot write our temp dirs; the script it wraps runs as anyone.
@@ -34,12 +35,6 @@ def rabbitmq_server_path() -> str | None:
         if path and os.access(path, os.X_OK):
             return path
     return None
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class PrivateRabbit:

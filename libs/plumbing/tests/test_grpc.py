@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -16,14 +15,9 @@ from tandem.common.v1 import ops_pb2, ops_pb2_grpc
 
 from tandem_plumbing.grpc_client import ServiceUnavailable, call, channel, check_health
 from tandem_plumbing.grpc_server import PortInUse, build_server
+from tandem_plumbing.testing import free_port
 
 OPS = ops_pb2.DESCRIPTOR.services_by_name["Ops"].full_name
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class FakeOps(ops_pb2_grpc.OpsServicer):

@@ -6,7 +6,6 @@ import pytest
 from tandem.common.v1 import ops_pb2, ops_pb2_grpc
 
 from tandem_plumbing.grpc_client import ServiceUnavailable, call, channel
-from tandem_plumbing.grpc_server import build_server
 from tandem_plumbing.rpc import Caller, RpcFailure, caller_from, caller_metadata, rpc_method
 
 
@@ -25,47 +24,31 @@ class _Servicer(ops_pb2_grpc.OpsServicer):
         return ops_pb2.StatusReply(service=f"{caller.user_id}/{caller.role}/{caller.request_id}")
 
 
-def test_caller_reaches_the_servicer_and_failures_come_back_typed(free_port_for_grpc):
-    port = free_port_for_grpc()
-    server, _ = build_server(f"127.0.0.1:{port}", lambda s: ops_pb2_grpc.add_OpsServicer_to_server(_Servicer(), s) or [])
-    try:
-        stub = ops_pb2_grpc.OpsStub(channel(f"127.0.0.1:{port}"))
-        reply = call("t", stub.Status, ops_pb2.StatusRequest(), metadata=caller_metadata(Caller("u1", "sales_rep", "req-9")))
-        assert reply.service == "u1/sales_rep/req-9"
+def test_caller_reaches_the_servicer_and_failures_come_back_typed(serve_grpc):
+    address, _server = serve_grpc(lambda s: ops_pb2_grpc.add_OpsServicer_to_server(_Servicer(), s) or [])
+    stub = ops_pb2_grpc.OpsStub(channel(address))
+    reply = call("t", stub.Status, ops_pb2.StatusRequest(), metadata=caller_metadata(Caller("u1", "sales_rep", "req-9")))
+    assert reply.service == "u1/sales_rep/req-9"
 
-        with pytest.raises(RpcFailure) as failed:
-            call("t", stub.Status, ops_pb2.StatusRequest(), metadata=caller_metadata(Caller("u1", "fail")))
-        assert (failed.value.kind, failed.value.code, failed.value.http_status) == ("rule", "stage_requirements_unmet", 422)
-        assert failed.value.details == {"missing": ["line_items"]}
+    with pytest.raises(RpcFailure) as failed:
+        call("t", stub.Status, ops_pb2.StatusRequest(), metadata=caller_metadata(Caller("u1", "fail")))
+    assert (failed.value.kind, failed.value.code, failed.value.http_status) == ("rule", "stage_requirements_unmet", 422)
+    assert failed.value.details == {"missing": ["line_items"]}
 
-        with pytest.raises(RpcFailure) as anonymous:
-            call("t", stub.Status, ops_pb2.StatusRequest())
-        assert anonymous.value.http_status == 401
+    with pytest.raises(RpcFailure) as anonymous:
+        call("t", stub.Status, ops_pb2.StatusRequest())
+    assert anonymous.value.http_status == 401
 
-        with pytest.raises(grpc.RpcError) as crashed:  # a bug is INTERNAL, never a typed failure
-            call("t", stub.Status, ops_pb2.StatusRequest(), metadata=caller_metadata(Caller("u1", "crash")))
-        assert crashed.value.code() == grpc.StatusCode.INTERNAL
-        assert "a bug" not in (crashed.value.details() or "")
+    with pytest.raises(grpc.RpcError) as crashed:  # a bug is INTERNAL, never a typed failure
+        call("t", stub.Status, ops_pb2.StatusRequest(), metadata=caller_metadata(Caller("u1", "crash")))
+    assert crashed.value.code() == grpc.StatusCode.INTERNAL
+    assert "a bug" not in (crashed.value.details() or "")
 
-        with pytest.raises(ServiceUnavailable) as down:  # ... so this call is unavailable too
-            call("t", stub.Status, ops_pb2.StatusRequest(), metadata=caller_metadata(Caller("u1", "lonely")))
-        assert (down.value.service, down.value.detail) == ("t", "sales is unavailable: connection refused")
-    finally:
-        server.stop(0)
+    with pytest.raises(ServiceUnavailable) as down:  # ... so this call is unavailable too
+        call("t", stub.Status, ops_pb2.StatusRequest(), metadata=caller_metadata(Caller("u1", "lonely")))
+    assert (down.value.service, down.value.detail) == ("t", "sales is unavailable: connection refused")
 
 
 def test_unknown_kind_is_refused():
     with pytest.raises(ValueError):
         RpcFailure("teapot", "x", "y")
-
-
-@pytest.fixture
-def free_port_for_grpc():
-    import socket
-
-    def free():
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            return s.getsockname()[1]
-
-    return free

@@ -1,36 +1,26 @@
 """The real Leads servicer on a real gRPC server: messages in and out, the caller from
 metadata, failures as RpcFailure on the calling side."""
 import json
-import socket
 
 import pytest
 from tandem.leads.v1 import leads_pb2, leads_pb2_grpc
 from tandem_plumbing.grpc_client import ServiceUnavailable, call, channel
-from tandem_plumbing.grpc_server import build_server
 from tandem_plumbing.rpc import Caller, RpcFailure, caller_metadata
 
 from tandem_leads.adapters.grpc_server import register
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
-def leads(leads_db):
+def leads(leads_db, serve_grpc):
     """ask(method, request, as_=caller) against a server on the test's database."""
-    addr = f"127.0.0.1:{_free_port()}"
-    server, _health = build_server(addr, lambda s: register(s, leads_db.engine))
+    addr, _server = serve_grpc(lambda s: register(s, leads_db.engine))
     stub = leads_pb2_grpc.LeadsStub(channel(addr))
 
     def ask(method, request, as_=Caller("admin", "admin", "req-grpc"), metadata=None):
         return call("leads", getattr(stub, method), request,
                     metadata=caller_metadata(as_) if metadata is None else metadata)
 
-    yield ask
-    server.stop(0)
+    return ask
 
 
 @pytest.fixture
@@ -122,8 +112,9 @@ def test_settings_round_trip(leads, people):
     assert failure.value.kind == "forbidden"
 
 
-def test_convert_with_sales_down_answers_unavailable_and_leaves_the_lead(leads, people, leads_db, monkeypatch):
-    monkeypatch.setenv("SALES_GRPC_ADDR", f"127.0.0.1:{_free_port()}")  # nothing listens there
+def test_convert_with_sales_down_answers_unavailable_and_leaves_the_lead(leads, people, leads_db, monkeypatch,
+                                                                         free_port):
+    monkeypatch.setenv("SALES_GRPC_ADDR", f"127.0.0.1:{free_port()}")  # nothing listens there
     rep = people["rep"]
     made = leads("CreateLead", leads_pb2.CreateLeadRequest(lead=fields(status="qualified"), owner_id="rep"))
     events = leads_db.count("outbox")

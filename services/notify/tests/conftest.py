@@ -6,22 +6,10 @@ module level imports stay stdlib-only; the rest is imported in fixtures.
 """
 from __future__ import annotations
 
-import socket
 import time
 from types import SimpleNamespace
 
 import pytest
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture
-def free_port():
-    return _free_port
 
 
 @pytest.fixture
@@ -155,9 +143,9 @@ def tls_context(tmp_path, monkeypatch):
 
 
 @pytest.fixture
-def smtp_server():
+def smtp_server(free_port):
     """A stopped SMTP server with a port of its own: `.start()` it (or leave it down)."""
-    server = SmtpServer(_free_port())
+    server = SmtpServer(free_port())
     yield server
     server.stop()
 

@@ -9,7 +9,6 @@ from tandem.notify.v1 import notify_pb2 as pb
 from tandem.notify.v1 import notify_pb2_grpc
 from tandem_plumbing.db import transaction
 from tandem_plumbing.grpc_client import call, channel
-from tandem_plumbing.grpc_server import build_server
 from tandem_plumbing.rpc import Caller, RpcFailure, caller_metadata
 
 from tandem_notify import use_cases
@@ -18,18 +17,16 @@ from tandem_notify.adapters.models import notification_preferences, notification
 
 
 @pytest.fixture
-def notify(notify_db, free_port):
+def notify(notify_db, serve_grpc):
     """ask(user_id, "Method", request, role=...) against a server of our own."""
-    port = free_port()
-    server, _health = build_server(f"127.0.0.1:{port}", lambda s: register(s, notify_db.engine))
-    stub = notify_pb2_grpc.NotificationsStub(channel(f"127.0.0.1:{port}"))
+    address, _server = serve_grpc(lambda s: register(s, notify_db.engine))
+    stub = notify_pb2_grpc.NotificationsStub(channel(address))
 
     def ask(user_id, method, request, role="sales_rep"):
         metadata = caller_metadata(Caller(user_id, role, "req-grpc-1")) if user_id else ()
         return call("notify", getattr(stub, method), request, metadata=metadata)
 
-    yield ask
-    server.stop(0)
+    return ask
 
 
 def failure(excinfo):

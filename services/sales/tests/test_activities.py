@@ -2,16 +2,14 @@
 service may run embedded), and the Activities servicer on a real gRPC server."""
 from __future__ import annotations
 
-import socket
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import func, select
 from tandem.sales.v1 import sales_pb2, sales_pb2_grpc
-from tandem_plumbing.failures import Caller, Failure
+from tandem_plumbing.failures import Failure
 from tandem_plumbing.grpc_client import call, channel
-from tandem_plumbing.grpc_server import build_server
 from tandem_plumbing.rpc import RpcFailure, caller_metadata
 
 from tandem_sales.adapters import activities_grpc
@@ -275,24 +273,16 @@ def test_today_lists_the_caller_s_open_overdue_and_due_activities_most_overdue_f
 
 
 # -- the servicer ------------------------------------------------------------------------------
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
-def grpc_activities(db):
+def grpc_activities(db, serve_grpc):
     """ask(method, request, as_=caller) against the servicer on the test's database."""
-    addr = f"127.0.0.1:{_free_port()}"
-    server, _health = build_server(addr, lambda s: activities_grpc.register(s, db.engine))
+    addr, _server = serve_grpc(lambda s: activities_grpc.register(s, db.engine))
     stub = sales_pb2_grpc.ActivitiesStub(channel(addr))
 
     def ask(method, request, as_):
         return call("sales", getattr(stub, method), request, metadata=caller_metadata(as_))
 
-    yield ask
-    server.stop(0)
+    return ask
 
 
 def test_the_servicer_round_trip(grpc_activities, team, db):

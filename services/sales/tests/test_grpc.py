@@ -1,7 +1,6 @@
 """The real Sales servicer on a real gRPC server (PostgreSQL): messages in and out,
 the caller from metadata, failures as their statuses and RpcFailure on the calling
 side, lead conversion as the leads service asks for it."""
-import socket
 from concurrent.futures import ThreadPoolExecutor
 
 import grpc
@@ -9,16 +8,9 @@ import pytest
 from tandem.sales.v1 import sales_pb2 as pb
 from tandem.sales.v1 import sales_pb2_grpc
 from tandem_plumbing.grpc_client import call, channel
-from tandem_plumbing.grpc_server import build_server
 from tandem_plumbing.rpc import Caller, RpcFailure, caller_metadata
 
 from tandem_sales.adapters.grpc_server import register
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture
@@ -27,19 +19,17 @@ def db(pg_sales_db):
 
 
 @pytest.fixture
-def sales(db, team):
+def sales(db, team, serve_grpc):
     """ask(method, request, as_=who) against a server on the test's database; also
     `ask.stub` for raw calls and `ask.activities` for the Activities service."""
-    addr = f"127.0.0.1:{_free_port()}"
-    server, _health = build_server(addr, lambda s: register(s, db.engine))
+    addr, _server = serve_grpc(lambda s: register(s, db.engine))
     stub = sales_pb2_grpc.SalesStub(channel(addr))
 
     def ask(method, request, as_="rep1"):
         return call("sales", getattr(stub, method), request, metadata=caller_metadata(team[as_]))
 
     ask.stub, ask.activities = stub, sales_pb2_grpc.ActivitiesStub(channel(addr))
-    yield ask
-    server.stop(0)
+    return ask
 
 
 def failure(sales, method, request, as_="rep1") -> RpcFailure:

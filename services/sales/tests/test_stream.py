@@ -5,13 +5,10 @@ import pytest
 from tandem.sales.v1 import sales_pb2 as pb
 from tandem.sales.v1 import sales_pb2_grpc
 from tandem_plumbing.grpc_client import channel
-from tandem_plumbing.grpc_server import build_server
 from tandem_plumbing.rpc import Caller, RpcFailure, caller_metadata, failure_from_rpc_error
 
 from tandem_sales.adapters.grpc_server import register
 from tandem_sales.use_cases import customers, opportunities
-
-from .test_grpc import _free_port
 
 
 @pytest.fixture
@@ -20,10 +17,9 @@ def db(pg_sales_db):
 
 
 @pytest.fixture
-def stream(db, team):
+def stream(db, team, serve_grpc):
     """stream(page_size, as_=role) -> every message, or the RpcFailure the call ended with."""
-    addr = f"127.0.0.1:{_free_port()}"
-    server, _health = build_server(addr, lambda s: register(s, db.engine))
+    addr, _server = serve_grpc(lambda s: register(s, db.engine))
     stub = sales_pb2_grpc.SalesStub(channel(addr))
 
     def ask(page_size=0, as_=Caller("forecast", "service")):
@@ -33,8 +29,7 @@ def stream(db, team):
         except grpc.RpcError as exc:
             return failure_from_rpc_error(exc)
 
-    yield ask
-    server.stop(0)
+    return ask
 
 
 def test_every_opportunity_once_by_id_across_pages_with_version_and_account_name(db, team, stream):

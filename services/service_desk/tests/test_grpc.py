@@ -1,6 +1,5 @@
 """The real ServiceDesk servicer on a real gRPC server over a migrated PostgreSQL
 database: requests translate both ways and refusals arrive as RpcFailure."""
-import socket
 import subprocess
 import sys
 from datetime import datetime, timedelta, timezone
@@ -12,7 +11,6 @@ from tandem.service_desk.v1 import service_desk_pb2_grpc
 from tandem_plumbing.db import transaction
 from tandem_plumbing.grpc_client import call, check_health
 from tandem_plumbing.grpc_client import channel as grpc_channel
-from tandem_plumbing.grpc_server import build_server
 from tandem_plumbing.rpc import Caller, RpcFailure, caller_metadata
 
 from tandem_service_desk import use_cases
@@ -20,12 +18,6 @@ from tandem_service_desk.adapters.grpc_server import ServiceDeskServicer, regist
 from tandem_service_desk.domain.sla import SlaPolicy
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Clock:
@@ -42,18 +34,16 @@ def clock():
 
 
 @pytest.fixture
-def stub(sd_db, clock):
+def stub(sd_db, clock, serve_grpc):
     def add(server):
         service_desk_pb2_grpc.add_ServiceDeskServicer_to_server(
             ServiceDeskServicer(sd_db.engine, SlaPolicy.default(), clock), server)
         return ["tandem.service_desk.v1.ServiceDesk"]
 
-    address = f"127.0.0.1:{free_port()}"
-    server, _health = build_server(address, add)
+    address, _server = serve_grpc(add)
     channel = grpc.insecure_channel(address)
     yield service_desk_pb2_grpc.ServiceDeskStub(channel)
     channel.close()
-    server.stop(0)
 
 
 @pytest.fixture
@@ -158,20 +148,16 @@ def test_comments_and_referrals(ask, agent_id, sd_db, closed):
     assert caught.value.kind == "forbidden"
 
 
-def test_register_serves_health_and_the_configured_sla(sd_db, directory, monkeypatch):
+def test_register_serves_health_and_the_configured_sla(sd_db, directory, monkeypatch, serve_grpc):
     monkeypatch.setenv("SLA_URGENT_HOURS", "2/8")
-    address = f"127.0.0.1:{free_port()}"
-    server, _health = build_server(address, lambda s: register(s, sd_db.engine))
-    try:
-        assert check_health(address, service_name="tandem.service_desk.v1.ServiceDesk")
-        stub = service_desk_pb2_grpc.ServiceDeskStub(grpc_channel(address))
-        metadata = caller_metadata(Caller(directory("service_agent"), "service_agent"))
-        case = call("service_desk", stub.CreateCase, new_case(), metadata=metadata)
-        opened = datetime.fromisoformat(case.created_at)
-        assert datetime.fromisoformat(case.sla.first_response_due) - opened == timedelta(hours=2)
-        assert datetime.fromisoformat(case.sla.resolution_due) - opened == timedelta(hours=8)
-    finally:
-        server.stop(0)
+    address, _server = serve_grpc(lambda s: register(s, sd_db.engine))
+    assert check_health(address, service_name="tandem.service_desk.v1.ServiceDesk")
+    stub = service_desk_pb2_grpc.ServiceDeskStub(grpc_channel(address))
+    metadata = caller_metadata(Caller(directory("service_agent"), "service_agent"))
+    case = call("service_desk", stub.CreateCase, new_case(), metadata=metadata)
+    opened = datetime.fromisoformat(case.created_at)
+    assert datetime.fromisoformat(case.sla.first_response_due) - opened == timedelta(hours=2)
+    assert datetime.fromisoformat(case.sla.resolution_due) - opened == timedelta(hours=8)
 
 
 def test_the_events_process_never_imports_grpc():
