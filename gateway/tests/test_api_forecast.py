@@ -90,7 +90,9 @@ def test_a_manager_sees_the_team_adjusts_a_report_and_both_figures_show(client, 
         "closed": "100.00", "commit": "300.00", "best_case": "170.00", "open_pipeline": "70.00"}  # each number alone
     assert top["unadjusted"] == {"closed": "100.00", "commit": "150.00", "best_case": "170.00",
                                  "open_pipeline": "70.00"}
-    first, second = top["children"]
+    children = {child["user_id"]: child for child in top["children"]}  # ordered by user id
+    first, second = children[rep1], children[rep2]
+    assert len(children) == 2
     assert (first["user_id"], first["quota"], first["attainment"], first["commit"]) == (rep1, "400.00", "25.00",
                                                                                        "300.00")
     assert first["adjustments"]["commit"]["reason"] == "renewal is certain" and first["children"] == []

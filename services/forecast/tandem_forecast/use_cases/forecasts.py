@@ -52,14 +52,15 @@ def compute(session: Session, settings: Settings, period: Period, root: str, tea
     managers = {user_id: None if user_id == root else team.managers.get(user_id) for user_id in members}
     by_category: dict[str, dict[str, int]] = {}
     unconverted: dict[str, dict[str, tuple[int, int]]] = {}
-    for row in repository.deal_totals(session, period.first_day, period.last_day, members, COUNTED):
-        converted = money.convert(row["minor"], row["currency"], settings.currency, settings.rates)
+    for owner, category, currency, deals, minor in repository.deal_totals(
+            session, period.first_day, period.last_day, members, COUNTED):
+        converted = money.convert(minor, currency, settings.currency, settings.rates)
         if converted is None:
-            deals, minor = unconverted.setdefault(row["owner_id"], {}).get(row["currency"], (0, 0))
-            unconverted[row["owner_id"]][row["currency"]] = (deals + row["deals"], minor + row["minor"])
+            before = unconverted.setdefault(owner, {}).get(currency, (0, 0))
+            unconverted[owner][currency] = (before[0] + deals, before[1] + minor)
         else:
-            totals = by_category.setdefault(row["owner_id"], {})
-            totals[row["forecast_category"]] = totals.get(row["forecast_category"], 0) + converted
+            totals = by_category.setdefault(owner, {})
+            totals[category] = totals.get(category, 0) + converted
     adjustments: dict[str, dict[str, dict[str, Any]]] = {}
     for row in repository.current_adjustments(session, period.name, members):
         amount = money.convert(row["amount_minor"], row["currency"], settings.currency, settings.rates)
