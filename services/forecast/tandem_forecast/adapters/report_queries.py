@@ -37,7 +37,7 @@ from sqlalchemy.orm import Session
 from tandem_plumbing.db import utc
 
 from ..domain import money
-from ..domain.reports import DATE, DATETIME, DECIMAL, MONEY, PERIOD, Aggregate, Condition, Grouping, Plan
+from ..domain.reports import DATETIME, MONEY, Aggregate, Condition, Grouping, Plan
 from .models import leads, opportunities
 
 TABLES = {"opportunities": opportunities, "leads": leads}
