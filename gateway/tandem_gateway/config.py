@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 
 from tandem_plumbing.settings import data_dir, database_url, env, env_float, env_int, grpc_addr
 
-from .identity.security import load_or_create_secret
+from .identity.security import DEFAULT_AUDIENCE, DEFAULT_ISSUER, load_or_create_secret
 
 # The services behind the gateway, each reached over gRPC at grpc_addr(name).
 SERVICES = ("leads", "sales", "service_desk", "forecast", "notify")
@@ -22,6 +22,8 @@ class GatewayConfig:
     database_url: str
     jwt_secret: str = field(repr=False)
     token_ttl_seconds: int = 3600
+    jwt_issuer: str = DEFAULT_ISSUER
+    jwt_audience: str = DEFAULT_AUDIENCE
     service_addrs: dict[str, str] = field(default_factory=dict)
     probe_timeout: float = 1.0  # per gRPC probe; probes run in parallel
 
@@ -31,6 +33,8 @@ class GatewayConfig:
             database_url=database_url("gateway"),
             jwt_secret=jwt_secret(),
             token_ttl_seconds=env_int("JWT_TTL_SECONDS", 3600),
+            jwt_issuer=env("JWT_ISSUER", DEFAULT_ISSUER),
+            jwt_audience=env("JWT_AUDIENCE", DEFAULT_AUDIENCE),
             service_addrs={name: grpc_addr(name) for name in SERVICES},
             probe_timeout=env_float("GATEWAY_PROBE_TIMEOUT", 1.0),
         )

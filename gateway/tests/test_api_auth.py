@@ -1,7 +1,4 @@
 """POST /api/v1/auth/token and bearer tokens on protected routes."""
-import time
-
-import jwt
 import pytest
 
 
@@ -51,37 +48,6 @@ def test_token_request_validation(client, body, fields):
     assert response.status_code == 400
     assert response.json["error"]["code"] == "validation_failed"
     assert set(response.json["error"]["details"]["fields"]) == fields
-
-
-def _claims(user_id, **overrides):
-    now = int(time.time())
-    return {"sub": user_id, "iat": now, "exp": now + 60, "iss": "tandem", "aud": "tandem-api", **overrides}
-
-
-@pytest.mark.parametrize(
-    "make_token",
-    [
-        lambda uid, key: jwt.encode(_claims(uid, exp=int(time.time()) - 5), key, algorithm="HS256"),
-        lambda uid, key: jwt.encode(_claims(uid, aud="other-api"), key, algorithm="HS256"),
-        lambda uid, key: jwt.encode(_claims(uid), None, algorithm="none"),
-        lambda uid, key: jwt.encode(_claims(uid), "x" * 64, algorithm="HS256"),
-        lambda uid, key: jwt.encode(_claims("no-such-user"), key, algorithm="HS256"),
-        lambda uid, key: jwt.encode(_claims(uid), key, algorithm="HS256")[:-4] + "AAAA",  # tampered signature
-    ],
-    ids=["expired", "wrong-aud", "alg-none", "other-key", "unknown-user", "tampered"],
-)
-def test_bad_tokens_get_401_with_a_bearer_challenge(client, gw, admin, make_token):
-    token = make_token(admin.id, gw.config.jwt_secret)
-    response = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
-    assert response.status_code == 401
-    assert response.json["error"]["code"] == "invalid_token"
-    assert response.headers["WWW-Authenticate"].startswith("Bearer")
-
-
-def test_a_forged_good_token_with_the_real_key_works(client, gw, admin):
-    # The counterpart of the cases above: only the claims made them fail.
-    token = jwt.encode(_claims(admin.id), gw.config.jwt_secret, algorithm="HS256")
-    assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 200
 
 
 @pytest.mark.parametrize("header", [None, "", "Bearer", "Bearer   ", "Basic YWRtaW46YWRtaW4="])

@@ -31,7 +31,9 @@ def create_app(config: GatewayConfig | None = None, passwords: Passwords | None 
         engine=engine,
         sessions=session_factory(engine),
         passwords=passwords or Passwords(),
-        tokens=Tokens(config.jwt_secret, config.token_ttl_seconds),
+        tokens=Tokens(
+            config.jwt_secret, config.token_ttl_seconds, issuer=config.jwt_issuer, audience=config.jwt_audience
+        ),
     )
 
     @app.before_request

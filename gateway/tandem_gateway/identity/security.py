@@ -11,8 +11,8 @@ import jwt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-ISSUER = "tandem"
-AUDIENCE = "tandem-api"
+DEFAULT_ISSUER = "tandem"
+DEFAULT_AUDIENCE = "tandem-api"
 ALGORITHM = "HS256"
 MIN_SECRET_LENGTH = 32  # HS256 keys shorter than the hash output weaken it
 
@@ -41,15 +41,23 @@ class InvalidToken(Exception):
 
 
 class Tokens:
-    def __init__(self, secret: str, ttl_seconds: int = 3600) -> None:
+    def __init__(
+        self,
+        secret: str,
+        ttl_seconds: int = 3600,
+        *,
+        issuer: str = DEFAULT_ISSUER,
+        audience: str = DEFAULT_AUDIENCE,
+    ) -> None:
         if len(secret) < MIN_SECRET_LENGTH:
             raise ValueError(f"the JWT secret must be at least {MIN_SECRET_LENGTH} characters")
         self._secret = secret
         self.ttl_seconds = ttl_seconds
+        self.issuer, self.audience = issuer, audience
 
     def issue(self, user_id: str) -> str:
         now = int(time.time())
-        claims = {"sub": user_id, "iat": now, "exp": now + self.ttl_seconds, "iss": ISSUER, "aud": AUDIENCE}
+        claims = {"sub": user_id, "iat": now, "exp": now + self.ttl_seconds, "iss": self.issuer, "aud": self.audience}
         return jwt.encode(claims, self._secret, algorithm=ALGORITHM)
 
     def subject(self, token: str) -> str:
@@ -59,8 +67,8 @@ class Tokens:
                 token,
                 self._secret,
                 algorithms=[ALGORITHM],  # never let the token choose (alg=none, key confusion)
-                audience=AUDIENCE,
-                issuer=ISSUER,
+                audience=self.audience,
+                issuer=self.issuer,
                 options={"require": ["sub", "iat", "exp", "iss", "aud"]},
             )
         except jwt.PyJWTError as exc:
