@@ -1,4 +1,4 @@
-"""The gateway's own database: the user directory, idempotency keys, outbox and inbox."""
+"""The gateway's own database: the user directory, idempotency keys, failed logins, outbox and inbox."""
 from sqlalchemy import (
     Boolean,
     Column,
@@ -45,4 +45,17 @@ idempotency_keys = Table(
     Column("response_body", Text),
     Column("created_at", DateTime(timezone=True), nullable=False),
     PrimaryKeyConstraint("caller_id", "key"),
+)
+
+# Failed logins, one row each, counted per account (email) and per client address
+# over a sliding window. Kept in the database so that every worker sees the same counts.
+login_failures = Table(
+    "login_failures",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("scope", String(16), nullable=False),  # "account" or "address"
+    Column("subject", String(320), nullable=False),  # the normalised email or the address
+    Column("failed_at", DateTime(timezone=True), nullable=False),
+    Index("ix_login_failures_subject", "scope", "subject", "failed_at"),
+    Index("ix_login_failures_failed_at", "failed_at"),
 )

@@ -3,19 +3,20 @@ from __future__ import annotations
 
 import base64
 import binascii
+from datetime import datetime, timezone
 
 from flask import Blueprint, g, jsonify, request
 from tandem_plumbing.db import transaction
 
-from ..identity import domain, use_cases
+from ..identity import domain, throttle, use_cases
 from .auth import authenticated
 from .context import gateway
 from .errors import ApiError, validation_failed
 from .idempotency import HEADER, fingerprint, parse_key, run_once
+from .limits import client_address, too_many
 from .representations import expected_version, json_body, page_size, user_json, user_response
 
 bp = Blueprint("identity", __name__, url_prefix="/api/v1")
-
 
 
 def _invalid_credentials() -> ApiError:
@@ -27,8 +28,14 @@ def _invalid_credentials() -> ApiError:
 def issue_token():
     email, password = domain.parse_credentials(json_body())
     gw = gateway()
-    with gw.sessions() as session:
-        user = use_cases.authenticate(session, gw.passwords, email, password)
+    address = client_address(request.remote_addr, request.headers.get("X-Forwarded-For"), gw.config.trusted_proxies)
+    try:
+        user = throttle.authenticate(
+            gw.sessions, gw.passwords, gw.config.login_limits, email, password,
+            address=address, now=datetime.now(timezone.utc),
+        )
+    except throttle.TooManyAttempts as exc:
+        raise too_many("too_many_attempts", "too many failed logins; try again later", exc.retry_after) from None
     if user is None:
         raise _invalid_credentials()  # same answer for an unknown email, a wrong password, a deactivated user
     response = jsonify(
