@@ -46,6 +46,7 @@ class GatewayConfig:
     probe_timeout: float = 1.0  # per gRPC probe; probes run in parallel
     login_limits: LoginLimits = LoginLimits()
     trusted_proxies: tuple[Network, ...] = ()  # peers whose X-Forwarded-For names the client
+    max_body_bytes: int = 1024 * 1024
 
     @classmethod
     def from_env(cls) -> "GatewayConfig":
@@ -59,4 +60,5 @@ class GatewayConfig:
             probe_timeout=env_float("GATEWAY_PROBE_TIMEOUT", 1.0),
             login_limits=login_limits(),
             trusted_proxies=parse_networks(env("GATEWAY_TRUSTED_PROXIES", "")),
+            max_body_bytes=env_int("GATEWAY_MAX_BODY_BYTES", 1024 * 1024),
         )

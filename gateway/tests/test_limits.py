@@ -10,7 +10,7 @@ from tandem_plumbing.db import transaction
 from tandem_gateway.adapters.models import login_failures
 from tandem_gateway.http import create_app
 from tandem_gateway.http.limits import client_address
-from tandem_gateway.identity import throttle
+from tandem_gateway.identity import throttle, use_cases
 from tandem_gateway.identity.throttle import LoginLimits, Window
 
 T0 = datetime(2026, 11, 27, 12, 0, tzinfo=timezone.utc)
@@ -157,3 +157,34 @@ def test_the_window_slides_and_old_rows_are_pruned(gw):
     with transaction(gw.sessions) as session:
         throttle.record_failed_login(session, limits, "b@example.com", "203.0.113.9", at(61))
     assert _count(gw) == 4  # the first pair left every window and went; the new pair came
+
+
+# --- body and page sizes --------------------------------------------------------------
+
+
+def test_a_body_over_the_configured_cap_is_413_and_changes_nothing(limited, admin_credentials, rows):
+    client = limited(max_body_bytes=2000)
+    email, password = admin_credentials
+    auth = {"Authorization": f"Bearer {_login(client, email, password).json['access_token']}"}
+    before = rows()
+    body = {"email": "big@example.com", "name": "x" * 2000, "password": "password-123", "role": "sales_rep"}
+    response = client.post("/api/v1/users", json=body, headers=auth)
+    assert response.status_code == 413
+    assert response.json == {"error": {"code": "request_entity_too_large", "message": response.json["error"]["message"],
+                                       "details": {}}}
+    assert rows() == before
+    assert client.post("/api/v1/users", json={**body, "name": "Small"}, headers=auth).status_code == 201
+
+
+def test_page_sizes_over_200_are_capped_and_below_1_refused(client, gw, admin_auth, passwords):
+    with transaction(gw.sessions) as session:
+        for n in range(201):
+            payload = {"email": f"u{n:03}@example.com", "name": "U", "password": "password-123", "role": "sales_rep"}
+            use_cases.create_user(session, passwords, payload, correlation_id=None)
+    page = client.get("/api/v1/users?page_size=1000", headers=admin_auth)
+    assert page.status_code == 200
+    assert len(page.json["items"]) == 200 and page.json["next_page_token"]
+    for bad in ("0", "-1", "lots"):
+        response = client.get(f"/api/v1/users?page_size={bad}", headers=admin_auth)
+        assert response.status_code == 400
+        assert set(response.json["error"]["details"]["fields"]) == {"page_size"}

@@ -14,7 +14,6 @@ from .areas import AREAS
 from .context import Gateway
 from .errors import register_error_handlers
 
-MAX_BODY_BYTES = 1024 * 1024
 REQUEST_ID_HEADER = "X-Request-ID"
 # A client's id is echoed only when it is short and harmless in logs and headers.
 _SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -23,7 +22,7 @@ _SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 def create_app(config: GatewayConfig | None = None, passwords: Passwords | None = None) -> Flask:
     config = config or GatewayConfig.from_env()
     app = Flask(__name__)
-    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
+    app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes  # larger bodies: 413 before any handler reads them
     app.json.sort_keys = False  # keep fields in the order the resource defines them
     engine = make_engine(config.database_url)
     app.extensions["tandem_gateway"] = Gateway(
