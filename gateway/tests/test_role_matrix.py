@@ -149,18 +149,6 @@ EXPECTED: dict[str, object] = {
 
 PLAIN, STALE_IF_MATCH = "plain", "stale If-Match"  # the two calls of an operation that takes If-Match
 
-# Cells left out because the product gets them wrong today: (operation, caller, call) -> the bug.
-KNOWN_BUGS: dict[tuple[str, str | None, str], str] = {
-    # sales use_cases/customers.py checks the version before whether the caller may change the
-    # record: a rep who may read but not change another's account gets 412, then 403 on retry.
-    ("PATCH /api/v1/accounts/{record_id}", PEER, STALE_IF_MATCH): "412 where 403 is due",
-    ("PATCH /api/v1/contacts/{record_id}", PEER, STALE_IF_MATCH): "412 where 403 is due",
-}
-# Cells whose outcome is right but whose status the operation does not list: -> the gap.
-UNDOCUMENTED: dict[tuple[str, str | None], str] = {
-    ("GET /api/v1/products", AGENT): "403 is not among the documented responses",
-    ("GET /api/v1/products/{record_id}", AGENT): "403 is not among the documented responses",
-}
 IF_MATCH = {"$ref": "#/components/parameters/IfMatch"}
 STALE = '"999"'  # no record here reaches version 999
 
@@ -285,8 +273,6 @@ def test_every_role_on_every_route(client, team, records):
         name = f"{method.upper()} {path}"
         for who in (None, *ROLES):
             for variant, url, kwargs in records(method, path, op):
-                if (name, who, variant) in KNOWN_BUGS:
-                    continue
                 headers = {**kwargs.pop("headers"), **callers.get(who, {})}
                 response = getattr(client, method)(url, headers=headers, **kwargs)
                 got, want = response.status_code, expected_status(EXPECTED[name], who)
@@ -294,7 +280,7 @@ def test_every_role_on_every_route(client, team, records):
                     wrong = got >= 500 or (want == "ok" and got in (401, 403))
                 else:
                     wrong = str(got) != want
-                undocumented = str(got) not in op["responses"] and (name, who) not in UNDOCUMENTED
+                undocumented = str(got) not in op["responses"]
                 if wrong or undocumented:
                     problems.append(f"{name} as {who or 'anonymous'} ({variant}): got {got}, expected {want}"
                                     f"{' (undocumented status)' if undocumented else ''}: "

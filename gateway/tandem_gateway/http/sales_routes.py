@@ -548,6 +548,7 @@ def _resource_paths(res: _Resource, what: str, description: str) -> dict[str, An
     record_id = {"name": "record_id", "in": "path", "required": True, "schema": {"type": "string"}}
     writers = "admins" if res is PRODUCTS else "sales users"
     strict = res is OPPORTUNITIES
+    readers_only = (403,) if res is PRODUCTS else ()  # the catalogue is for sales users: agents get 403
     patch_status = (400, 401, 403, 404, 412, 413, 422, 428, 503) if strict else (400, 401, 403, 404, 412, 413,
                                                                                   422, 503)
     filters = [query(name, {"type": "string", "enum": ["true", "false"]} if name in res.flag_filters else _TEXT,
@@ -555,7 +556,7 @@ def _resource_paths(res: _Resource, what: str, description: str) -> dict[str, An
     return {
         res.path: {
             "get": operation(f"List {what} the caller may see", "sales",
-                             {"200": ok(f"a page of {what}", f"{title}List"), **errors(400, 401, 503)},
+                             {"200": ok(f"a page of {what}", f"{title}List"), **errors(400, 401, *readers_only, 503)},
                              description=description,
                              parameters=[*filters, ref("parameters", "PageSize"), ref("parameters", "PageToken")]),
             "post": operation(f"Create one ({writers})", "sales",
@@ -569,7 +570,7 @@ def _resource_paths(res: _Resource, what: str, description: str) -> dict[str, An
         res.path + "/{record_id}": {
             "parameters": [record_id],
             "get": operation("One record (404 also when the caller may not see it)", "sales",
-                             {"200": ok("the record", title, etag=True), **errors(401, 404, 503)}),
+                             {"200": ok("the record", title, etag=True), **errors(401, *readers_only, 404, 503)}),
             "patch": operation(
                 f"Change one ({writers})", "sales",
                 {"200": ok("the record after the change", title, etag=True), **errors(*patch_status)},

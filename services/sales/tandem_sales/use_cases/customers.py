@@ -74,9 +74,9 @@ def _update(session: Session, caller: Caller, kind: str, record_id: str, values:
     spec, table, _load, event = _KINDS[kind]
     changes = parse(spec, values, clear=clear, new=False)
     record = _get(session, caller, kind, record_id, for_update=True)
-    check_version(kind, record.version, expected_version)
     team = visible(session, caller)
-    access.check_may_change(caller, team, record.owner_id, kind)
+    access.check_may_change(caller, team, record.owner_id, kind)  # before the version: 403, not a retry
+    check_version(kind, record.version, expected_version)
     differences = record.differences(changes)
     if "owner_id" in differences:
         check_owner(session, caller, team, changes["owner_id"])
