@@ -47,6 +47,7 @@ class GatewayConfig:
     login_limits: LoginLimits = LoginLimits()
     trusted_proxies: tuple[Network, ...] = ()  # peers whose X-Forwarded-For names the client
     max_body_bytes: int = 1024 * 1024
+    rate_limit_per_minute: int = 600  # per user and gateway process; 0: off
 
     @classmethod
     def from_env(cls) -> "GatewayConfig":
@@ -61,4 +62,5 @@ class GatewayConfig:
             login_limits=login_limits(),
             trusted_proxies=parse_networks(env("GATEWAY_TRUSTED_PROXIES", "")),
             max_body_bytes=env_int("GATEWAY_MAX_BODY_BYTES", 1024 * 1024),
+            rate_limit_per_minute=env_int("GATEWAY_RATE_LIMIT", 600),
         )

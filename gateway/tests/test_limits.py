@@ -9,7 +9,7 @@ from tandem_plumbing.db import transaction
 
 from tandem_gateway.adapters.models import login_failures
 from tandem_gateway.http import create_app
-from tandem_gateway.http.limits import client_address
+from tandem_gateway.http.limits import TokenBuckets, client_address
 from tandem_gateway.identity import throttle, use_cases
 from tandem_gateway.identity.throttle import LoginLimits, Window
 
@@ -188,3 +188,56 @@ def test_page_sizes_over_200_are_capped_and_below_1_refused(client, gw, admin_au
         response = client.get(f"/api/v1/users?page_size={bad}", headers=admin_auth)
         assert response.status_code == 400
         assert set(response.json["error"]["details"]["fields"]) == {"page_size"}
+
+
+# --- the per-user API rate limit ------------------------------------------------------
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_bucket_allows_a_burst_then_refills_at_the_rate():
+    clock = Clock()
+    buckets = TokenBuckets(60, clock)  # one a second
+    assert [buckets.take("u1") for _ in range(60)] == [None] * 60
+    assert buckets.take("u1") == 1
+    assert buckets.take("u2") is None  # each user has their own
+    clock.now += 0.5
+    assert buckets.take("u1") == 1  # half a token: still a (rounded-up) second to wait
+    clock.now += 0.5
+    assert buckets.take("u1") is None
+    clock.now += 3600
+    assert [buckets.take("u1") for _ in range(61)][-2:] == [None, 1]  # never more than the burst
+
+
+def test_a_slow_bucket_says_how_long_to_wait():
+    buckets = TokenBuckets(2, Clock())  # one every 30 seconds
+    buckets.take("u1"), buckets.take("u1")
+    assert buckets.take("u1") == 30
+
+
+def test_a_limit_of_zero_is_off():
+    buckets = TokenBuckets(0, Clock())
+    assert all(buckets.take("u1") is None for _ in range(1000))
+
+
+def test_a_user_over_the_rate_limit_gets_429_others_do_not(limited, make_user, admin_credentials):
+    client = limited(rate_limit_per_minute=5)
+    email = make_user()[0]["email"]
+    token = _login(client, email, "password-123").json["access_token"]
+    auth = {"Authorization": f"Bearer {token}"}
+    assert [client.get("/api/v1/me", headers=auth).status_code for _ in range(5)] == [200] * 5
+    response = client.get("/api/v1/me", headers=auth)
+    assert response.status_code == 429
+    assert response.json["error"]["code"] == "rate_limited"
+    assert response.headers["Retry-After"] == "12"  # 5 a minute: one every 12 seconds
+    assert response.json["error"]["details"] == {"retry_after": 12}
+    admin_token = _login(client, *admin_credentials).json["access_token"]
+    assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {admin_token}"}).status_code == 200
+    # A bad token is refused as such, without spending anything.
+    assert client.get("/api/v1/me", headers={"Authorization": "Bearer nonsense"}).status_code == 401

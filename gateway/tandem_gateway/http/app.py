@@ -13,6 +13,7 @@ from . import identity_routes, ops_routes
 from .areas import AREAS
 from .context import Gateway
 from .errors import register_error_handlers
+from .limits import TokenBuckets
 
 REQUEST_ID_HEADER = "X-Request-ID"
 # A client's id is echoed only when it is short and harmless in logs and headers.
@@ -33,6 +34,7 @@ def create_app(config: GatewayConfig | None = None, passwords: Passwords | None 
         tokens=Tokens(
             config.jwt_secret, config.token_ttl_seconds, issuer=config.jwt_issuer, audience=config.jwt_audience
         ),
+        rate_limit=TokenBuckets(config.rate_limit_per_minute),
     )
 
     @app.before_request

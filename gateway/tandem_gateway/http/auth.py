@@ -11,6 +11,7 @@ from ..identity.domain import User
 from ..identity.security import InvalidToken
 from .context import gateway
 from .errors import ApiError
+from .limits import too_many
 
 
 def _unauthorized(code: str, message: str, bearer_error: str | None = None) -> ApiError:
@@ -35,12 +36,16 @@ def current_user() -> User:
 
 
 def authenticated(*roles: str):
-    """Require a valid token (and one of `roles`, when given); the user is `g.user`."""
+    """Require a valid token (and one of `roles`, when given) within the user's rate
+    limit; the user is `g.user`."""
 
     def decorate(view):
         @wraps(view)
         def guarded(*args, **kwargs):
             g.user = current_user()
+            wait = gateway().rate_limit.take(g.user.id)
+            if wait is not None:
+                raise too_many("rate_limited", "too many requests; slow down", wait)
             if roles and g.user.role not in roles:
                 raise ApiError(403, "forbidden", f"this needs the role {' or '.join(roles)}")
             return view(*args, **kwargs)

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ..config import GatewayConfig
 from ..identity.security import Passwords, Tokens
+from .limits import TokenBuckets
 
 
 @dataclass(frozen=True)
@@ -18,6 +19,7 @@ class Gateway:
     sessions: sessionmaker[Session]
     passwords: Passwords
     tokens: Tokens
+    rate_limit: TokenBuckets
 
 
 def gateway() -> Gateway:

@@ -1,9 +1,12 @@
-"""Who the client is (the remote address, or X-Forwarded-For behind a trusted proxy)
-and the 429 answer of every rate limit."""
+"""Who the client is (the remote address, or X-Forwarded-For behind a trusted proxy),
+the per-user API rate limit, and the 429 answer of every rate limit."""
 from __future__ import annotations
 
 import ipaddress
-from typing import Sequence
+import math
+import threading
+import time
+from typing import Callable, Sequence
 
 from .errors import ApiError
 
@@ -36,3 +39,34 @@ def client_address(remote_addr: str | None, forwarded_for: str | None, proxies: 
 
 def too_many(code: str, message: str, retry_after: int) -> ApiError:
     return ApiError(429, code, message, {"retry_after": retry_after}, {"Retry-After": str(retry_after)})
+
+
+class TokenBuckets:
+    """The per-user API rate limit: a token bucket per key in this process's memory,
+    holding up to `per_minute` requests and refilled at `per_minute` a minute.
+
+    Per process on purpose: a shared counter would add a database write to every
+    request. The price: under N gunicorn workers (times the gateway instances) a user
+    may get up to N times the limit, so the limit is a guard against runaway clients,
+    not a quota. `per_minute` <= 0 turns it off."""
+
+    def __init__(self, per_minute: int, clock: Callable[[], float] = time.monotonic) -> None:
+        self._capacity = float(per_minute)
+        self._rate = per_minute / 60.0  # tokens a second
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._buckets: dict[str, tuple[float, float]] = {}  # key -> (tokens, when counted)
+
+    def take(self, key: str) -> int | None:
+        """Spend one token for `key`: None when there was one, else whole seconds until there is."""
+        if self._capacity <= 0:
+            return None
+        with self._lock:
+            now = self._clock()
+            tokens, then = self._buckets.get(key, (self._capacity, now))
+            tokens = min(self._capacity, tokens + (now - then) * self._rate)
+            if tokens >= 1:
+                self._buckets[key] = (tokens - 1, now)
+                return None
+            self._buckets[key] = (tokens, now)
+            return max(1, math.ceil((1 - tokens) / self._rate))

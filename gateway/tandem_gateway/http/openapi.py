@@ -229,9 +229,10 @@ def _paths() -> dict[str, Any]:
             "post": operation(
                 "Exchange email and password for an access token",
                 "identity",
-                {"200": ok("a bearer token", "Token"), **errors(400, 401, 413)},
+                {"200": ok("a bearer token", "Token"), **errors(400, 401, 413, 429)},
                 public=True,
-                description="Wrong password, unknown email and deactivated user get the same 401.",
+                description="Wrong password, unknown email and deactivated user get the same 401. Too many "
+                "failures for the email or from the address: 429 until the window has passed.",
                 requestBody={"required": True, "content": json_body("TokenRequest")},
             )
         },

@@ -34,6 +34,8 @@ def operation(summary: str, tag: str, responses: dict, *, public: bool = False, 
     op = {"summary": summary, "tags": [tag], "responses": responses, **extra}
     if public:
         op["security"] = []
+    else:  # every authenticated route is under the per-user rate limit
+        op["responses"] = {**responses, "429": ref("responses", ERROR_RESPONSES[429][0])}
     return op
 
 
@@ -44,12 +46,14 @@ ERROR_RESPONSES = {
     404: ("NotFound", "not_found"),
     409: ("Conflict", "a duplicate: email_taken or duplicate_lead, with details.existing_id"),
     412: ("PreconditionFailed", "version_mismatch: If-Match is stale; details.current_version"),
-    413: ("PayloadTooLarge", "request_entity_too_large: the body is larger than 1 MiB"),
+    413: ("PayloadTooLarge", "request_entity_too_large: the body is larger than GATEWAY_MAX_BODY_BYTES (1 MiB)"),
     422: ("Unprocessable", "a business rule said no: invalid_manager, has_direct_reports, last_admin, "
                            "current_password_incorrect, idempotency_key_reused, invalid_owner, "
                            "invalid_status_change, case_has_no_contact, stage_requirements_unmet (details.missing), "
                            "..."),
     428: ("PreconditionRequired", "precondition_required: this change needs If-Match with the record's ETag"),
+    429: ("TooManyRequests", "rate_limited (the caller's requests a minute) or too_many_attempts (failed logins "
+                             "for the email or from the address); Retry-After and details.retry_after: seconds"),
     500: ("InternalError", "internal_error: logged with the request id, no stack trace"),
     503: ("Unavailable", "not_ready (details.unavailable names what does not answer), or "
                          "service_unavailable (details.service; Retry-After)"),
@@ -60,4 +64,6 @@ def error_response_spec(status: int, description: str) -> dict[str, Any]:
     headers = {"X-Request-ID": ref("headers", "XRequestId")}
     if status == 401:
         headers["WWW-Authenticate"] = {"description": 'Bearer realm="tandem"', "schema": {"type": "string"}}
+    if status == 429:
+        headers["Retry-After"] = {"description": "seconds to wait", "schema": {"type": "integer"}}
     return {"description": description, "headers": headers, "content": json_body("Error")}
