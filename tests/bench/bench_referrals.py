@@ -110,7 +110,8 @@ def main(argv: list[str]) -> int:
         raw = raw_pika_confirm_rate(uri)
         print(f"# referral benchmark: {args.rate:.0f}/s for {args.seconds:.0f} s ({total} referrals)")
         print(f"raw pika publish, confirm per message: {raw:8.0f} msg/s (reference)")
-        with start_system(Path(res.tmpdir), uri, databases) as system:
+        # One agent sends every referral: lift the per-user API rate limit (600/min by default).
+        with start_system(Path(res.tmpdir), uri, databases, GATEWAY_RATE_LIMIT="0") as system:
             print(f"system ready in {system.ready_seconds:.1f} s")
             api = system.api
             admin = system.login(**ADMIN)
