@@ -211,8 +211,9 @@ def create_lead(
 ) -> Lead | None:
     """A new lead, scored and assigned: a rep's own lead is theirs; admins and managers
     may name the owner, else the rules choose. A lead matching an open one is refused
-    (409 duplicate_lead) unless `allow_duplicate`. `validate_only` checks and writes nothing."""
-    access.check_may_create(caller)
+    (409 duplicate_lead) unless `allow_duplicate`; for the web form without naming it.
+    `validate_only` checks and writes nothing."""
+    access.check_may_create_lead(caller, values, owner_id=owner_id, allow_duplicate=allow_duplicate)
     fields = parse_new_lead(values)
     if validate_only:
         return None
@@ -235,6 +236,9 @@ def create_lead(
     )
     if not allow_duplicate:
         duplicate = repository.find_open_duplicate(session, *_keys(lead))
+        if duplicate is not None and caller.role == access.WEB_FORM:
+            # A visitor must not learn whether someone's email is on file.
+            raise Failure("conflict", "duplicate_lead", "an open lead for this person exists already")
         if duplicate is not None:
             matched = "email" if dedupe.email_key(duplicate.email) == dedupe.email_key(lead.email) else "name_company"
             raise Failure("conflict", "duplicate_lead", "an open lead for this person exists already; "

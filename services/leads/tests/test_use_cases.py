@@ -74,6 +74,34 @@ def test_validate_only_checks_and_writes_nothing(leads_db, team):
     assert (leads_db.count("leads"), leads_db.count("outbox")) == (0, 0)
 
 
+WEB_FORM = Caller("web-to-lead", "web_form", "req-form")
+
+
+def test_the_web_form_creates_only_web_leads_owned_by_the_rules_and_sees_none(leads_db, team):
+    made = leads_db.run(use_cases.create_lead, WEB_FORM, {**ADA, "source": "web"})
+    assert (made.source, made.owner_id, made.created_by) == ("web", "rep1", "web-to-lead")
+    for values, options in (({**lead(1), "source": "partner"}, {}), (lead(2), {}),
+                            ({**lead(3), "source": "web", "status": "working"}, {}),
+                            ({**lead(4), "source": "web"}, {"owner_id": "rep2"}),
+                            ({**lead(5), "source": "web"}, {"allow_duplicate": True})):
+        with pytest.raises(Failure) as failure:
+            leads_db.run(use_cases.create_lead, WEB_FORM, values, **options)
+        assert failure.value.kind == "forbidden", values
+    # A second submission for the same person: refused without naming the lead on file.
+    with pytest.raises(Failure) as failure:
+        leads_db.run(use_cases.create_lead, WEB_FORM, {**ADA, "first_name": "Augusta", "source": "web"})
+    assert (failure.value.code, failure.value.details) == ("duplicate_lead", {})
+    assert leads_db.count("leads") == 1 and len(leads_db.events("lead_created")) == 1
+
+    with pytest.raises(Failure) as failure:
+        leads_db.run(use_cases.get_lead, WEB_FORM, made.id)
+    assert failure.value.kind == "not_found"
+    assert leads_db.run(use_cases.list_leads, WEB_FORM) == ([], None)
+    with pytest.raises(Failure) as failure:
+        leads_db.run(use_cases.scoring_weights, WEB_FORM)
+    assert failure.value.kind == "forbidden"
+
+
 def test_a_duplicate_is_refused_with_the_existing_id_unless_allowed(leads_db, team):
     first = leads_db.run(use_cases.create_lead, team["admin"], ADA)
     same_email = {**ADA, "first_name": "Augusta", "email": "  ADA@Example.com "}

@@ -4,6 +4,9 @@ Admins: every lead. Sales managers: their own and those owned by anyone below th
 in the hierarchy (from the directory copy's `manager_id`). Sales reps: their own.
 Service agents: none (they follow their referrals on the cases). A lead no one may
 see is "not found", never "forbidden": its existence is not revealed.
+
+The public web-to-lead form reaches the service as the system caller role `web_form`:
+it creates web leads owned by the rules, and sees nothing (no lead is visible to it).
 """
 from __future__ import annotations
 
@@ -14,6 +17,10 @@ from tandem_plumbing.failures import Caller, Failure
 
 ADMIN, SALES_MANAGER, SALES_REP = "admin", "sales_manager", "sales_rep"
 CREATORS = (ADMIN, SALES_MANAGER, SALES_REP)
+WEB_FORM = "web_form"
+# What a visitor may fill in on the form; the gateway sets the source.
+WEB_FORM_FIELDS = frozenset(("first_name", "last_name", "email", "company", "title", "phone", "industry", "country",
+                             "employees", "description", "source"))
 
 
 def visible_owners(caller: Caller, managers: Mapping[str, str | None]) -> set[str] | None:
@@ -34,6 +41,17 @@ def may_see(visible: set[str] | None, owner_id: str | None) -> bool:
 def check_may_create(caller: Caller) -> None:
     if caller.role not in CREATORS:
         raise Failure("forbidden", "forbidden", "only admins and sales users create leads")
+
+
+def check_may_create_lead(caller: Caller, values: Mapping[str, object], *, owner_id: str | None,
+                          allow_duplicate: bool) -> None:
+    """Sales users create leads; the web form only a visitor's own web lead, with no
+    owner, status or duplicate of its choosing."""
+    if caller.role != WEB_FORM:
+        check_may_create(caller)
+    elif (values.get("source") != "web" or not set(values) <= WEB_FORM_FIELDS or owner_id is not None
+          or allow_duplicate):
+        raise Failure("forbidden", "forbidden", "the web form creates only web leads, owned by the rules")
 
 
 def check_may_give(caller: Caller, visible: set[str] | None, owner_id: str) -> None:
