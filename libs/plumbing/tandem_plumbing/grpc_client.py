@@ -10,6 +10,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from .failures import ServiceUnavailable
 from .rpc import failure_from_rpc_error
+from .service_auth import is_refusal, with_token
 from .settings import env_float
 
 # A server that is shutting down answers calls arriving at that moment with
@@ -21,33 +22,34 @@ def default_deadline() -> float:
     return env_float("GRPC_DEADLINE_SECONDS", 5.0)
 
 
-class _DeadlineInterceptor(
+class _CallDefaults(
     grpc.UnaryUnaryClientInterceptor,
     grpc.UnaryStreamClientInterceptor,
     grpc.StreamUnaryClientInterceptor,
     grpc.StreamStreamClientInterceptor,
 ):
-    """Give every call a deadline when the caller did not set one."""
+    """Give every call a deadline when the caller did not set one, and this process's
+    service token (service_auth.py) when it has one."""
 
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
 
-    def _with_deadline(self, details):
+    def _complete(self, details):
         if details.timeout is None:
             details = details._replace(timeout=self.seconds)
-        return details
+        return details._replace(metadata=with_token(details.metadata))
 
     def intercept_unary_unary(self, continuation, client_call_details, request):
-        return continuation(self._with_deadline(client_call_details), request)
+        return continuation(self._complete(client_call_details), request)
 
     def intercept_unary_stream(self, continuation, client_call_details, request):
-        return continuation(self._with_deadline(client_call_details), request)
+        return continuation(self._complete(client_call_details), request)
 
     def intercept_stream_unary(self, continuation, client_call_details, request_iterator):
-        return continuation(self._with_deadline(client_call_details), request_iterator)
+        return continuation(self._complete(client_call_details), request_iterator)
 
     def intercept_stream_stream(self, continuation, client_call_details, request_iterator):
-        return continuation(self._with_deadline(client_call_details), request_iterator)
+        return continuation(self._complete(client_call_details), request_iterator)
 
 
 _channels: dict[tuple[str, float], grpc.Channel] = {}
@@ -69,18 +71,22 @@ def channel(addr: str, deadline: float | None = None) -> grpc.Channel:
     with _lock:
         if (addr, seconds) not in _channels:
             raw = grpc.insecure_channel(addr, options=_RECONNECT)
-            _channels[addr, seconds] = grpc.intercept_channel(raw, _DeadlineInterceptor(seconds))
+            _channels[addr, seconds] = grpc.intercept_channel(raw, _CallDefaults(seconds))
         return _channels[addr, seconds]
 
 
 def call(service: str, method, request: Any, *, timeout: float | None = None, metadata=()) -> Any:
     """Call `method(request)`; UNAVAILABLE or a missed deadline -> ServiceUnavailable;
+    a server that refused this process's service token -> ServiceUnavailable too (the
+    installation is misconfigured; not the user's fault, so never a 401);
     a failure the servicer raised (see rpc.py) -> the same RpcFailure."""
     try:
         return method(request, timeout=timeout or default_deadline(), metadata=metadata)
     except grpc.RpcError as exc:
         if exc.code() in UNAVAILABLE_CODES:
             raise ServiceUnavailable(service, exc.details() or exc.code().name) from None
+        if is_refusal(exc):
+            raise ServiceUnavailable(service, "it refused this process's SERVICE_TOKEN") from None
         failure = failure_from_rpc_error(exc)
         if failure is not None:
             raise failure from None

@@ -2,7 +2,8 @@
 
 The standard health service reports SERVING for the server and for every service
 registered; on SIGTERM or SIGINT it turns NOT_SERVING, stops accepting calls and
-lets calls in flight finish within the grace period. `grpc.so_reuseport` is off so
+lets calls in flight finish within the grace period. With `SERVICE_TOKEN` set, calls
+other than health must carry it (service_auth.py). `grpc.so_reuseport` is off so
 that a second server on a busy port fails at once instead of sharing it.
 """
 from __future__ import annotations
@@ -17,6 +18,8 @@ from typing import Callable, Iterable
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
+from .service_auth import server_interceptors
+
 log = logging.getLogger(__name__)
 
 
@@ -28,7 +31,11 @@ def build_server(
     bind: str, register: Callable[[grpc.Server], Iterable[str]], *, max_workers: int = 16
 ) -> tuple[grpc.Server, health.HealthServicer]:
     """Create a started server on `bind` (host:port) with `register`'s services and health."""
-    server = grpc.server(futures.ThreadPoolExecutor(max_workers=max_workers), options=[("grpc.so_reuseport", 0)])
+    server = grpc.server(
+        futures.ThreadPoolExecutor(max_workers=max_workers),
+        interceptors=server_interceptors(),
+        options=[("grpc.so_reuseport", 0)],
+    )
     service_names = list(register(server))
     health_servicer = health.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)

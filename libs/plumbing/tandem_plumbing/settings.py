@@ -7,6 +7,7 @@
 | `AMQP_URI` | `amqp://guest:guest@127.0.0.1:5672/` (vhost included) |
 | `<SERVICE>_GRPC_PORT` | the service's default port below |
 | `<SERVICE>_GRPC_ADDR` | `127.0.0.1:<port>`: where clients find it |
+| `SERVICE_TOKEN` | unset: gRPC calls unauthenticated; set (>= 32 chars): required on every call (service_auth.py) |
 """
 from __future__ import annotations
 
