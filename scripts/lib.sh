@@ -54,3 +54,16 @@ or point AMQP_URI at a running broker (amqp://user:pass@host:5672/vhost)."
   rabbitmq-server -detached >/dev/null 2>&1 || sudo -n rabbitmq-server -detached >/dev/null 2>&1 || die "could not start rabbitmq-server"
   wait_port "$host" "$port" 60 || die "RabbitMQ did not open $host:$port within 60 s"
 }
+
+# SERVICE_TOKEN for every process (the gRPC shared secret, see service_auth.py): as given,
+# else generated once into $CRM_DATA_DIR/service-token (0600) and reused from there.
+ensure_service_token() {
+  [ -n "${SERVICE_TOKEN:-}" ] && { export SERVICE_TOKEN; return; }
+  local file="$CRM_DATA_DIR/service-token"
+  if [ ! -s "$file" ]; then
+    (umask 077 && python3 -c "import secrets; print(secrets.token_urlsafe(48))" >"$file.tmp") && mv "$file.tmp" "$file"
+  fi
+  chmod 600 "$file"  # also when it existed with a looser mode
+  SERVICE_TOKEN=$(cat "$file")
+  export SERVICE_TOKEN
+}

@@ -9,6 +9,7 @@ export AMQP_URI=${AMQP_URI:-amqp://guest:guest@127.0.0.1:5672/}
 export GATEWAY_PORT=${GATEWAY_PORT:-8080}
 export PYTHONUNBUFFERED=1
 mkdir -p "$CRM_DATA_DIR"
+ensure_service_token
 
 ensure_venv
 ensure_broker
