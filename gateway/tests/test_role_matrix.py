@@ -58,6 +58,7 @@ EXPECTED: dict[str, object] = {
     "GET /docs": PUBLIC,
     "GET /api/v1/openapi.json": PUBLIC,
     "POST /api/v1/auth/token": PUBLIC,
+    "POST /api/v1/web-to-lead": PUBLIC,
     "GET /api/v1/system/status": ADMINS,
     "GET /api/v1/me": ANYONE,
     "GET /api/v1/users": ANYONE,

@@ -42,17 +42,18 @@ def too_many(code: str, message: str, retry_after: int) -> ApiError:
 
 
 class TokenBuckets:
-    """The per-user API rate limit: a token bucket per key in this process's memory,
-    holding up to `per_minute` requests and refilled at `per_minute` a minute.
+    """A rate limit (the per-user API one, the web form's per address): a token bucket
+    per key in this process's memory, holding up to `limit` requests and refilled at
+    `limit` every `seconds`.
 
     Per process on purpose: a shared counter would add a database write to every
     request. The price: under N gunicorn workers (times the gateway instances) a user
     may get up to N times the limit, so the limit is a guard against runaway clients,
-    not a quota. `per_minute` <= 0 turns it off."""
+    not a quota. `limit` <= 0 turns it off."""
 
-    def __init__(self, per_minute: int, clock: Callable[[], float] = time.monotonic) -> None:
-        self._capacity = float(per_minute)
-        self._rate = per_minute / 60.0  # tokens a second
+    def __init__(self, limit: int, clock: Callable[[], float] = time.monotonic, *, seconds: float = 60) -> None:
+        self._capacity = float(limit)
+        self._rate = limit / seconds  # tokens a second
         self._clock = clock
         self._lock = threading.Lock()
         self._buckets: dict[str, tuple[float, float]] = {}  # key -> (tokens, when counted)

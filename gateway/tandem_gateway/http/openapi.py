@@ -16,7 +16,8 @@ _DESCRIPTION = f"""\
 Tandem's public REST API. JSON in and out.
 
 * **Auth**: `Authorization: Bearer <token>` from `POST /api/v1/auth/token` on every route but
-  that one, the health routes and this description. A deactivated user's tokens stop at once.
+  that one, the public web-to-lead form, the health routes and this description. A deactivated
+  user's tokens stop at once.
 * **Errors** are always `{{"error": {{"code", "message", "details"}}}}`; a validation error's
   `details.fields` names each bad field. Unknown fields in a body are rejected.
 * **Versions**: every record has `version`; single-record responses carry `ETag: "<version>"`.

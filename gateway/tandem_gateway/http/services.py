@@ -18,9 +18,11 @@ def current_caller() -> Caller:
     return Caller(user_id=g.user.id, role=g.user.role, request_id=g.get("request_id", ""))
 
 
-def ask(service: str, stub_class: type, method: str, request: Any, *, timeout: float | None = None) -> Any:
-    return ask_as(current_caller(), gateway().config.service_addrs[service], service, stub_class, method, request,
-                  timeout=timeout)
+def ask(service: str, stub_class: type, method: str, request: Any, *, timeout: float | None = None,
+        caller: Caller | None = None) -> Any:
+    """As the user making the request, unless `caller` names a system caller (the public web form)."""
+    return ask_as(caller or current_caller(), gateway().config.service_addrs[service], service, stub_class, method,
+                  request, timeout=timeout)
 
 
 def ask_as(caller: Caller, addr: str, service: str, stub_class: type, method: str, request: Any, *,
@@ -30,14 +32,15 @@ def ask_as(caller: Caller, addr: str, service: str, stub_class: type, method: st
     return call(service, getattr(stub, method), request, timeout=timeout, metadata=caller_metadata(caller))
 
 
-def ask_or_report(service: str, stub_class: type, method: str, message: Any, problems: dict[str, str]) -> Any:
+def ask_or_report(service: str, stub_class: type, method: str, message: Any, problems: dict[str, str], *,
+                  caller: Caller | None = None) -> Any:
     """Ask the service; with shape problems found by the gateway, have it only validate
     (`validate_only`) and answer 400 with its problems and ours together."""
     if not problems:
-        return ask(service, stub_class, method, message)
+        return ask(service, stub_class, method, message, caller=caller)
     message.validate_only = True
     try:
-        ask(service, stub_class, method, message)
+        ask(service, stub_class, method, message, caller=caller)
     except RpcFailure as failure:
         if failure.kind == "invalid":
             problems = {**failure.details.get("fields", {}), **problems}
