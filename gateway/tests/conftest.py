@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from tandem_plumbing.db import make_engine, session_factory, transaction
 from tandem_plumbing.directory import record_user
 from tandem_plumbing.envelope import Envelope
+from tandem_plumbing.grpc_client import close_channels
 from tandem_plumbing.migrations import upgrade
 
 from tandem_gateway.adapters.models import outbox, users
@@ -69,6 +70,7 @@ def app(config, passwords):
     app = create_app(config, passwords)
     yield app
     app.extensions["tandem_gateway"].engine.dispose()
+    close_channels()  # the next test's free ports may reuse a number this one saw down
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from importlib.metadata import version
 import pytest
 from sqlalchemy import MetaData
 from tandem_plumbing.db import make_engine, transaction
+from tandem_plumbing.grpc_client import close_channels
 from tandem_plumbing.grpc_server import build_server
 from tandem_plumbing.ops import add_ops
 from tandem_plumbing.outbox import add_plumbing_tables
@@ -23,9 +24,11 @@ def env_app(monkeypatch, pg_url, passwords, free_port):
     monkeypatch.setenv("JWT_SECRET", "y" * 48)
     for name, port in ports.items():
         monkeypatch.setenv(f"{name.upper()}_GRPC_ADDR", f"127.0.0.1:{port}")
+    close_channels()  # an earlier test may have seen one of these port numbers down
     app = create_app(GatewayConfig.from_env(), passwords)
     yield app, ports
     app.extensions["tandem_gateway"].engine.dispose()
+    close_channels()
 
 
 @pytest.fixture

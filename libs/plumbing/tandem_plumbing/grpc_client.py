@@ -75,6 +75,16 @@ def channel(addr: str, deadline: float | None = None) -> grpc.Channel:
         return _channels[addr, seconds]
 
 
+def close_channels() -> None:
+    """Close and forget every cached channel. A channel to an address that was down keeps
+    failing fast until its reconnect backoff ends (up to 2 s): tests that reuse a port
+    number close them between tests."""
+    with _lock:
+        for cached in _channels.values():
+            cached.close()
+        _channels.clear()
+
+
 def call(service: str, method, request: Any, *, timeout: float | None = None, metadata=()) -> Any:
     """Call `method(request)`; UNAVAILABLE or a missed deadline -> ServiceUnavailable;
     a server that refused this process's service token -> ServiceUnavailable too (the
