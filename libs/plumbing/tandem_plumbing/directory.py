@@ -3,6 +3,8 @@
 The gateway publishes `user_created` / `user_changed` with the whole user in
 `data["user"]`; services that need to know users (owners, agents, the manager
 hierarchy, recipients) keep a table of this shape, named for what it means to them.
+`visible_owners` is the one reading of that hierarchy every service applies to the
+records it owns.
 """
 from __future__ import annotations
 
@@ -11,10 +13,12 @@ from typing import Any, Mapping
 from sqlalchemy import Boolean, Column, Integer, MetaData, String, Table
 from sqlalchemy.orm import Session
 
+from .failures import Caller
 from .replica import upsert_if_newer
 
 USER_EVENTS = ("user_created", "user_changed")
 FIELDS = ("id", "email", "name", "role", "manager_id", "active", "version")
+ADMIN, SALES_MANAGER, SALES_REP = "admin", "sales_manager", "sales_rep"
 
 
 def directory_table(metadata: MetaData, name: str) -> Table:
@@ -49,3 +53,21 @@ def subtree(root: str, managers: Mapping[str, str | None]) -> set[str]:
                 seen.add(report)
                 todo.append(report)
     return seen
+
+
+def visible_owners(caller: Caller, managers: Mapping[str, str | None]) -> set[str] | None:
+    """Whose records the caller sees by the hierarchy; None means everyone's. Admins:
+    everyone's; sales managers: their own and everyone's below them (`managers` maps user
+    id -> manager id); sales reps: their own; any other role: nobody's."""
+    if caller.role == ADMIN:
+        return None
+    if caller.role == SALES_MANAGER:
+        return subtree(caller.user_id, managers)
+    if caller.role == SALES_REP:
+        return {caller.user_id}
+    return set()
+
+
+def may_see(visible: set[str] | None, owner_id: str | None) -> bool:
+    """Whether an owner is among `visible_owners` (None: everyone)."""
+    return visible is None or owner_id in visible

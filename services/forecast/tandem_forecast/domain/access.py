@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Mapping
 
-from tandem_plumbing.directory import subtree
+from tandem_plumbing.directory import may_see, visible_owners
 from tandem_plumbing.failures import Caller, Failure
 
 ADMIN, SALES_MANAGER, SALES_REP = "admin", "sales_manager", "sales_rep"
@@ -29,15 +29,7 @@ def check_may_forecast(caller: Caller) -> None:
 def visible_users(caller: Caller, managers: Mapping[str, str | None]) -> set[str] | None:
     """The users whose numbers the caller may see; None means everyone."""
     check_may_forecast(caller)
-    if caller.role == ADMIN:
-        return None
-    if caller.role == SALES_MANAGER:
-        return subtree(caller.user_id, managers)
-    return {caller.user_id}
-
-
-def may_see(visible: set[str] | None, user_id: str) -> bool:
-    return visible is None or user_id in visible
+    return visible_owners(caller, managers)
 
 
 def not_found(user_id: str) -> Failure:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Mapping
 
-from tandem_plumbing.directory import subtree
+from tandem_plumbing.directory import may_see, visible_owners  # noqa: F401 (the leads rule)
 from tandem_plumbing.failures import Caller, Failure
 
 ADMIN, SALES_MANAGER, SALES_REP = "admin", "sales_manager", "sales_rep"
@@ -21,21 +21,6 @@ WEB_FORM = "web_form"
 # What a visitor may fill in on the form; the gateway sets the source.
 WEB_FORM_FIELDS = frozenset(("first_name", "last_name", "email", "company", "title", "phone", "industry", "country",
                              "employees", "description", "source"))
-
-
-def visible_owners(caller: Caller, managers: Mapping[str, str | None]) -> set[str] | None:
-    """The owners whose leads the caller may see; None means all leads."""
-    if caller.role == ADMIN:
-        return None
-    if caller.role == SALES_MANAGER:
-        return subtree(caller.user_id, managers)
-    if caller.role == SALES_REP:
-        return {caller.user_id}
-    return set()
-
-
-def may_see(visible: set[str] | None, owner_id: str | None) -> bool:
-    return visible is None or owner_id in visible
 
 
 def check_may_create(caller: Caller) -> None:

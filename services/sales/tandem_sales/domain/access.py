@@ -8,30 +8,12 @@ sales users, kept by admins. A record the caller may not see is "not found".
 """
 from __future__ import annotations
 
-from typing import Mapping
-
-from tandem_plumbing.directory import subtree
+from tandem_plumbing.directory import may_see, visible_owners  # noqa: F401 (the sales rule)
 from tandem_plumbing.failures import Caller, Failure
 
 ADMIN, SALES_MANAGER, SALES_REP, SERVICE_AGENT = "admin", "sales_manager", "sales_rep", "service_agent"
 SALES_ROLES = (ADMIN, SALES_MANAGER, SALES_REP)  # also the roles that may own records
 READERS = (*SALES_ROLES, SERVICE_AGENT)  # of accounts and contacts
-
-
-def visible_owners(caller: Caller, managers: Mapping[str, str | None]) -> set[str] | None:
-    """The owners whose opportunities the caller sees (and whose accounts and contacts
-    they may change); None means all."""
-    if caller.role == ADMIN:
-        return None
-    if caller.role == SALES_MANAGER:
-        return subtree(caller.user_id, managers)
-    if caller.role == SALES_REP:
-        return {caller.user_id}
-    return set()
-
-
-def may_see(visible: set[str] | None, owner_id: str) -> bool:
-    return visible is None or owner_id in visible
 
 
 def may_read_customers(caller: Caller) -> bool:
