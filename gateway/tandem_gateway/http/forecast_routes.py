@@ -4,7 +4,6 @@ caller, render its answer. Money is a decimal string in the forecast currency, n
 number; the service checks values and who may see or change what."""
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from flask import Blueprint, jsonify, request
@@ -14,7 +13,8 @@ from ..identity.domain import ADMIN, SALES_MANAGER, SALES_REP
 from .auth import authenticated
 from .errors import validation_failed
 from .openapi_parts import errors, json_body as json_content, ok, operation, query, ref
-from .representations import expected_version, json_body, known_params, opt, page_params, record
+from .representations import (expected_version, json_body, known_params, opt, page_params, record,
+                              settings_document, settings_document_json)
 from .services import ask, ask_or_report
 
 bp = Blueprint("forecasts", __name__, url_prefix="/api/v1")
@@ -23,7 +23,6 @@ SALES = (ADMIN, SALES_MANAGER, SALES_REP)
 STUB = forecast_pb2_grpc.ForecastsStub
 NUMBERS = ("closed", "commit", "best_case", "open_pipeline")
 _ADJUSTMENT_FIELDS = ("user_id", "period", "category", "amount", "reason")
-_SETTING_READ_ONLY = ("version", "updated_at", "updated_by")  # sent back by GET; ignored by PUT
 _MONEY_RULE = 'must be a decimal string such as "1234.50", never a number'
 
 
@@ -87,11 +86,6 @@ def _deal_json(deal: forecast_pb2.ForecastOpportunity) -> dict[str, Any]:
         "is_closed": deal.is_closed,
         "is_won": deal.is_won,
     }
-
-
-def _settings_json(found: forecast_pb2.ForecastSettings) -> dict[str, Any]:
-    return {**json.loads(found.document_json), "version": found.version,
-            "updated_at": opt(found, "updated_at"), "updated_by": opt(found, "updated_by")}
 
 
 # -- routes --------------------------------------------------------------------------------
@@ -171,18 +165,17 @@ def list_quotas():
 @bp.get("/forecast-settings")
 @authenticated(*SALES)
 def get_forecast_settings():
-    return record(_settings_json(_ask("GetForecastSettings", forecast_pb2.GetForecastSettingsRequest())))
+    return record(settings_document(_ask("GetForecastSettings", forecast_pb2.GetForecastSettingsRequest())))
 
 
 @bp.put("/forecast-settings")
 @authenticated(ADMIN)
 def put_forecast_settings():
-    document = {k: v for k, v in json_body().items() if k not in _SETTING_READ_ONLY}
-    message = forecast_pb2.PutForecastSettingsRequest(document_json=json.dumps(document))
+    message = forecast_pb2.PutForecastSettingsRequest(document_json=settings_document_json())
     version = expected_version()
     if version is not None:
         message.expected_version = version
-    return record(_settings_json(_ask("PutForecastSettings", message)))
+    return record(settings_document(_ask("PutForecastSettings", message)))
 
 
 # -- OpenAPI -------------------------------------------------------------------------------

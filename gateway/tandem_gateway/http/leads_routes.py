@@ -18,7 +18,8 @@ from .auth import authenticated
 from .errors import validation_failed
 from .idempotency import created_once
 from .openapi_parts import errors, json_body as json_content, ok, operation, query, ref
-from .representations import expected_version, json_body, known_params, opt, page_params, record
+from .representations import (expected_version, json_body, known_params, opt, page_params, record,
+                              settings_document, settings_document_json)
 from .services import ask, ask_or_report
 
 bp = Blueprint("leads", __name__, url_prefix="/api/v1")
@@ -34,7 +35,6 @@ _SERVER_FIELDS = ("id", "score", "score_factors", "referral", "referrals", "conv
                   "version")
 _CONVERT_FIELDS = ("opportunity_name", "amount", "close_date", "account_id")
 _LIST_FILTERS = ("status", "owner_id", "source", "q", "account_id", "email_domain")
-_SETTING_READ_ONLY = ("version", "updated_at", "updated_by")  # sent back by GET; ignored by PUT
 STUB = leads_pb2_grpc.LeadsStub
 
 
@@ -170,11 +170,6 @@ def lead_json(lead: leads_pb2.Lead) -> dict[str, Any]:
     }
 
 
-def _setting_json(setting: leads_pb2.Setting) -> dict[str, Any]:
-    return {**json.loads(setting.document_json), "version": setting.version,
-            "updated_at": opt(setting, "updated_at"), "updated_by": opt(setting, "updated_by")}
-
-
 # -- routes --------------------------------------------------------------------------------
 @bp.post("/leads")
 @authenticated(*SALES)
@@ -261,16 +256,15 @@ def lead_history(lead_id: str):
 
 
 def _get_setting(method: str):
-    return record(_setting_json(ask("leads", STUB, method, leads_pb2.GetSettingRequest())))
+    return record(settings_document(ask("leads", STUB, method, leads_pb2.GetSettingRequest())))
 
 
 def _put_setting(method: str):
-    document = {k: v for k, v in json_body().items() if k not in _SETTING_READ_ONLY}
-    message = leads_pb2.PutSettingRequest(document_json=json.dumps(document))
+    message = leads_pb2.PutSettingRequest(document_json=settings_document_json())
     version = expected_version()
     if version is not None:
         message.expected_version = version
-    return record(_setting_json(ask("leads", STUB, method, message)))
+    return record(settings_document(ask("leads", STUB, method, message)))
 
 
 @bp.get("/lead-scoring")

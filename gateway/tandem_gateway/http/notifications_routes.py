@@ -13,7 +13,7 @@ from ..identity.domain import ADMIN
 from .auth import authenticated
 from .errors import validation_failed
 from .openapi_parts import errors, json_body as json_content, ok, operation, ref
-from .representations import etag, expected_version, json_body, page_size
+from .representations import expected_version, json_body, page_size, record
 from .services import ask
 
 bp = Blueprint("notifications", __name__, url_prefix="/api/v1")
@@ -24,12 +24,6 @@ _INBOX_PARAMS = ("unread", "page_size", "page_token")
 
 def _ask(method: str, message: Any) -> Any:
     return ask(SERVICE, NotificationsStub, method, message)
-
-
-def _with_etag(body: dict[str, Any]):
-    response = jsonify(body)
-    response.headers["ETag"] = etag(body["version"])
-    return response
 
 
 def _notification_json(note: pb.Notification) -> dict[str, Any]:
@@ -83,7 +77,7 @@ def list_notifications():
 @bp.post("/notifications/<notification_id>/read")
 @authenticated()
 def mark_read(notification_id: str):
-    return _with_etag(_notification_json(_ask("MarkRead", pb.MarkReadRequest(id=notification_id))))
+    return record(_notification_json(_ask("MarkRead", pb.MarkReadRequest(id=notification_id))))
 
 
 @bp.post("/notifications/read-all")
@@ -95,27 +89,27 @@ def mark_all_read():
 @bp.get("/notification-preferences")
 @authenticated()
 def get_preferences():
-    return _with_etag(_preferences_json(_ask("GetPreferences", pb.GetPreferencesRequest())))
+    return record(_preferences_json(_ask("GetPreferences", pb.GetPreferencesRequest())))
 
 
 @bp.put("/notification-preferences")
 @authenticated()
 def set_preferences():
     message = pb.SetPreferencesRequest(document_json=json.dumps(json_body()), **_version_kwargs())
-    return _with_etag(_preferences_json(_ask("SetPreferences", message)))
+    return record(_preferences_json(_ask("SetPreferences", message)))
 
 
 @bp.get("/notification-settings")
 @authenticated()
 def get_settings():
-    return _with_etag(_settings_json(_ask("GetSettings", pb.GetSettingsRequest())))
+    return record(_settings_json(_ask("GetSettings", pb.GetSettingsRequest())))
 
 
 @bp.put("/notification-settings")
 @authenticated(ADMIN)
 def set_settings():
     message = pb.SetSettingsRequest(document_json=json.dumps(json_body()), **_version_kwargs())
-    return _with_etag(_settings_json(_ask("SetSettings", message)))
+    return record(_settings_json(_ask("SetSettings", message)))
 
 
 # -- OpenAPI -----------------------------------------------------------------------------------

@@ -99,6 +99,22 @@ def opt(message: Any, name: str) -> Any:
     return getattr(message, name) if message.HasField(name) else None
 
 
+SETTINGS_READ_ONLY = ("version", "updated_at", "updated_by")  # sent back by GET; ignored by PUT
+
+
+def settings_document(message: Any) -> dict[str, Any]:
+    """A service's versioned settings document (`document_json`, `version`, `updated_at`,
+    `updated_by`) as the JSON clients read and send back."""
+    return {**json.loads(message.document_json), "version": message.version,
+            "updated_at": opt(message, "updated_at"), "updated_by": opt(message, "updated_by")}
+
+
+def settings_document_json() -> str:
+    """The request's settings document for its service: what GET answered, less the
+    server-owned fields."""
+    return json.dumps({k: v for k, v in json_body().items() if k not in SETTINGS_READ_ONLY})
+
+
 def record(body: dict[str, Any], status: int = 200, location: str | None = None):
     """A record's response: its ETag (when it has a version) and, when created, Location."""
     response = jsonify(body)
