@@ -34,7 +34,7 @@ HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent)]
 from bench_referrals import raw_pika_confirm_rate  # noqa: E402
 from common import Resources, local_infra, percentile, rate  # noqa: E402
-from e2e.harness import free_port  # noqa: E402
+from tandem_plumbing.testing import free_ports  # noqa: E402
 from sqlalchemy import func, insert, select, text  # noqa: E402
 from tandem.forecast.v1 import forecast_pb2, forecast_pb2_grpc  # noqa: E402
 from tandem_plumbing.db import make_engine, session_factory, transaction  # noqa: E402
@@ -165,7 +165,7 @@ def main(argv: list[str]) -> int:
         with forecast_engine.begin() as conn:
             conn.execute(insert(forecast_users), users)  # what the gateway's user events would do
 
-        sales_port, forecast_port = free_port(), free_port()
+        sales_port, forecast_port = free_ports(2)
         env = {**os.environ, "AMQP_URI": amqp, "SALES_DATABASE_URL": sales_url, "FORECAST_DATABASE_URL": forecast_url,
                "SALES_GRPC_PORT": str(sales_port), "FORECAST_GRPC_PORT": str(forecast_port), "LOG_LEVEL": "WARNING"}
         bin_dir = Path(sys.executable).parent

@@ -7,7 +7,6 @@ is gone.
 """
 import os
 import signal
-import socket
 import subprocess
 import time
 from contextlib import contextmanager
@@ -18,16 +17,11 @@ import pytest
 import requests
 from sqlalchemy import text
 from tandem_plumbing.db import make_engine
+from tandem_plumbing.testing import free_ports
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVICES = ("leads", "sales", "service_desk", "forecast", "notify")
 ADMIN = {"email": "admin@example.com", "password": "correct-horse-battery"}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class System:
@@ -152,17 +146,18 @@ def start_system(
 ) -> Iterator[System]:
     """`make run` in the background on `workdir`; yields once ready, stops like Ctrl-C."""
     env = {k: v for k, v in os.environ.items() if not k.endswith("_DATABASE_URL")}
+    ports = free_ports(1 + len(SERVICES))  # the gateway's and every service's, all distinct
     env.update(
         CRM_DATA_DIR=str(workdir / "data"),
         AMQP_URI=amqp_uri,
-        GATEWAY_PORT=str(free_port()),
+        GATEWAY_PORT=str(ports.pop()),
         CRM_ADMIN_EMAIL=ADMIN["email"],
         CRM_ADMIN_PASSWORD=ADMIN["password"],
         GATEWAY_WORKERS="2",
         **extra_env,
     )
     for service in SERVICES:
-        env[f"{service.upper()}_GRPC_PORT"] = str(free_port())
+        env[f"{service.upper()}_GRPC_PORT"] = str(ports.pop())
     for service, url in (database_urls or {}).items():
         env[f"{service.upper()}_DATABASE_URL"] = url
     log = workdir / "run.log"

@@ -8,7 +8,6 @@ before, during and after the stream; at the end every opportunity in the read mo
 exactly sales' id, version and amount."""
 import os
 import random
-import socket
 import subprocess
 import sys
 import threading
@@ -20,15 +19,9 @@ from tandem_plumbing.consumer import declare_queues
 from tandem_plumbing.failures import Caller
 from tandem_plumbing.grpc_server import build_server
 from tandem_plumbing.relay import OutboxRelay
-from tandem_plumbing.testing import ServiceDb, wait_for
+from tandem_plumbing.testing import ServiceDb, free_port, wait_for
 
 N = 600  # opportunities sales has before the forecast is deployed
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def sales_state(sales):

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from tandem_plumbing.testing import free_port, free_ports
 
 ROOT = Path(__file__).resolve().parents[2]
 BASH = shutil.which("bash") or "/bin/bash"
@@ -42,12 +43,6 @@ STOP_TIMEOUT = 15.0  # SIGTERM -> exit of the private node
 
 
 # -- helpers ---------------------------------------------------------------------------
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def port_open(host: str, port: int) -> bool:
     try:
         with socket.create_connection((host, port), timeout=1):
@@ -144,8 +139,7 @@ class PrivateNodeSettings:
     """RABBITMQ_* variables for a node of our own, in a temp dir the node's user can write."""
 
     def __init__(self) -> None:
-        self.port = free_port()
-        self.dist_port = free_port()
+        self.port, self.dist_port = free_ports(2)
         self.nodename = f"tandem-runsh-{uuid.uuid4().hex[:8]}@localhost"
         self.marker = f"RABBITMQ_NODENAME={self.nodename}"
         # Not pytest's tmp_path: /tmp/pytest-of-root is 0700 and the wrapper's `rabbitmq`

@@ -158,11 +158,23 @@ def make_database(tandem_infra: Infra, test_session_id: str) -> Iterator[Callabl
 
 
 
+def free_ports(n: int) -> list[int]:
+    """`n` distinct TCP ports on 127.0.0.1 that nothing listens on (when asked). They are
+    held all at once while chosen: asked one by one, the OS may hand out the same port
+    twice (seen: two services of one end-to-end system given one port)."""
+    socks = [socket.socket() for _ in range(n)]
+    try:
+        for sock in socks:
+            sock.bind(("127.0.0.1", 0))
+        return [sock.getsockname()[1] for sock in socks]
+    finally:
+        for sock in socks:
+            sock.close()
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on (when asked)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    return free_ports(1)[0]
 
 
 @pytest.fixture(name="free_port", scope="session")
