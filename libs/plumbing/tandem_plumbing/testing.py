@@ -25,7 +25,7 @@ import urllib.parse
 import urllib.request
 import uuid
 from dataclasses import dataclass
-from typing import Callable, Iterator
+from typing import Any, Callable, Iterator, Mapping
 
 import pytest
 
@@ -271,6 +271,55 @@ class ServiceDb:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+# -- record-level access: each service's test_record_access.py --------------------------
+NO_IDENTITY = "no identity"
+
+
+@dataclass(frozen=True)
+class Probe:
+    """One row of an access table: `rpc` called with what `request()` builds (at call
+    time, so a call that changes a record can get a fresh one), and what each caller must
+    get: "OK", a gRPC status name ("NOT_FOUND", "PERMISSION_DENIED", ...), or the set of
+    ids a list shows (read from the reply by `listed`)."""
+
+    rpc: str
+    label: str
+    request: Callable[[], Any]
+    expect: Mapping[str, Any]
+    listed: Callable[[Any], set] | None = None
+
+
+def uncovered_rpcs(service_descriptor, probes) -> set[str]:
+    """The methods of a gRPC service that no probe calls: each must get a row."""
+    return {method.name for method in service_descriptor.methods} - {probe.rpc for probe in probes}
+
+
+def access_problems(stub, probes, callers: Mapping[str, Any]) -> list[str]:
+    """Call every probe as every caller (name -> Caller, sent as call metadata) and with
+    no identity at all, which must answer UNAUTHENTICATED; one line per difference from
+    the table (empty: all as expected)."""
+    import grpc
+
+    from .rpc import caller_metadata
+
+    problems = []
+    for probe in probes:
+        if set(probe.expect) != set(callers):
+            problems.append(f"{probe.rpc} ({probe.label}): say what each of {sorted(callers)} gets")
+            continue
+        for who in (*callers, NO_IDENTITY):
+            want = probe.expect.get(who, "UNAUTHENTICATED")
+            metadata = caller_metadata(callers[who]) if who in callers else ()
+            try:
+                reply = getattr(stub, probe.rpc)(probe.request(), metadata=metadata, timeout=20)
+                got = probe.listed(reply) if isinstance(want, (set, frozenset)) else "OK"
+            except grpc.RpcError as exc:
+                got = exc.code().name
+            if got != want:
+                problems.append(f"{probe.rpc} ({probe.label}) as {who}: got {got}, expected {want}")
+    return problems
 
 
 # -- consumer tests (an eventlet-patched pytest process) ------------------------------
