@@ -18,7 +18,7 @@ from tandem_plumbing.envelope import Envelope
 from tandem_plumbing.outbox import record_event
 
 from .adapters import repository
-from .domain import cases, referrals
+from .domain import access, cases, referrals
 from .domain.cases import Case, Comment, HistoryEntry
 from .domain.common import Actor, invalid, not_found, require_staff, stale
 from .domain.referrals import Referral
@@ -53,6 +53,21 @@ def _existing_case(session: Session, case_id: str, *, lock: bool = False) -> Cas
     if case is None:
         raise not_found("case")
     return case
+
+
+def _scope(session: Session, actor: Actor) -> access.CaseScope:
+    managers = repository.managers(session) if access.needs_hierarchy(actor) else {}
+    return access.case_scope(actor, managers)
+
+
+def _readable_case(session: Session, actor: Actor, case_id: str) -> tuple[Case, list[Referral]]:
+    """The case and its referrals, if `actor` may read it; else not_found, as for no case."""
+    scope = _scope(session, actor)
+    case = _existing_case(session, case_id)
+    case_referrals = repository.referrals_of(session, [case.id])[case.id]
+    if not scope.sees(case, case_referrals):
+        raise not_found("case")
+    return case, case_referrals
 
 
 # -- pages -------------------------------------------------------------------------------
@@ -111,19 +126,20 @@ def create_case(session: Session, actor: Actor, values: Mapping[str, Any], *, no
     return _view(case, [], now, policy)
 
 
-def get_case(session: Session, case_id: str, *, now: datetime, policy: SlaPolicy) -> CaseView:
-    case = _existing_case(session, case_id)
-    return _view(case, repository.referrals_of(session, [case.id])[case.id], now, policy)
+def get_case(session: Session, actor: Actor, case_id: str, *, now: datetime, policy: SlaPolicy) -> CaseView:
+    return _view(*_readable_case(session, actor, case_id), now, policy)
 
 
-def list_cases(session: Session, *, status: str | None = None, owner_id: str | None = None,
+def list_cases(session: Session, actor: Actor, *, status: str | None = None, owner_id: str | None = None,
                account_id: str | None = None, q: str | None = None, page_size: int = 0, page_token: str = "",
                now: datetime, policy: SlaPolicy) -> tuple[list[CaseView], str]:
-    """Newest first; returns the page and the next page's token ("" after the last)."""
+    """The cases `actor` reads, newest first; returns the page and the next page's token
+    ("" after the last)."""
+    scope = _scope(session, actor)
     if status is not None and status not in cases.STATUSES:
         raise invalid({"status": f"must be one of {', '.join(cases.STATUSES)}"})
     size = _page_size(page_size)
-    found = repository.list_cases(session, status=status, owner_id=owner_id, account_id=account_id,
+    found = repository.list_cases(session, scope=scope, status=status, owner_id=owner_id, account_id=account_id,
                                   q=(q or "").strip() or None, before_number=_position(page_token),
                                   limit=size + 1)
     page = found[:size]
@@ -185,7 +201,7 @@ def add_comment(session: Session, actor: Actor, case_id: str, values: Mapping[st
 def list_comments(session: Session, actor: Actor, case_id: str, *, page_size: int = 0,
                   page_token: str = "") -> tuple[list[Comment], str]:
     """Oldest first; internal comments only for service agents and admins."""
-    _existing_case(session, case_id)
+    _readable_case(session, actor, case_id)
     size = _page_size(page_size)
     found = repository.list_comments(session, case_id, include_internal=actor.is_staff,
                                      after_seq=_position(page_token), limit=size + 1)
@@ -194,10 +210,10 @@ def list_comments(session: Session, actor: Actor, case_id: str, *, page_size: in
     return [comment for _seq, comment in page], next_token
 
 
-def list_history(session: Session, case_id: str, *, page_size: int = 0,
+def list_history(session: Session, actor: Actor, case_id: str, *, page_size: int = 0,
                  page_token: str = "") -> tuple[list[HistoryEntry], str]:
     """Every change of the case, oldest first."""
-    _existing_case(session, case_id)
+    _readable_case(session, actor, case_id)
     size = _page_size(page_size)
     found = repository.list_history(session, case_id, after_seq=_position(page_token), limit=size + 1)
     page = found[:size]
@@ -218,9 +234,8 @@ def submit_referral(session: Session, actor: Actor, case_id: str, values: Mappin
     return referral
 
 
-def list_referrals(session: Session, case_id: str) -> list[Referral]:
-    _existing_case(session, case_id)
-    return repository.referrals_of(session, [case_id])[case_id]
+def list_referrals(session: Session, actor: Actor, case_id: str) -> list[Referral]:
+    return _readable_case(session, actor, case_id)[1]
 
 
 def _follow(session: Session, record: Mapping[str, Any], what: str,

@@ -78,7 +78,7 @@ def test_a_case_travels_both_ways(ask, agent_id, clock):
     assert not case.sla.HasField("first_responded_at") and case.created_at == "2026-11-02T09:00:00.000Z"
 
     clock.now = T0 + timedelta(minutes=50)
-    read = ask("GetCase", pb.GetCaseRequest(id=case.id), "rep-1", "sales_rep")  # anyone signed in reads
+    read = ask("GetCase", pb.GetCaseRequest(id=case.id), "rep-1", "sales_rep")  # on an account: sales reads it
     assert read.sla.at_risk and not read.sla.first_response_breached
 
     changed = ask("UpdateCase", pb.UpdateCaseRequest(id=case.id, expected_version=1, status="working",
@@ -118,7 +118,7 @@ def test_a_call_without_a_caller_is_refused(stub):
 
 
 def test_comments_and_referrals(ask, agent_id, sd_db, closed):
-    case = ask("CreateCase", new_case(), agent_id, "service_agent")
+    case = ask("CreateCase", new_case(account_id="acc-1"), agent_id, "service_agent")  # sales reads it
     ask("AddComment", pb.AddCommentRequest(case_id=case.id, body="note to self", internal=True), agent_id,
         "service_agent")
     public = ask("AddComment", pb.AddCommentRequest(case_id=case.id, body="On it"), agent_id, "service_agent")

@@ -17,6 +17,7 @@ from tandem_service_desk.domain.sla import SlaPolicy
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
 H = timedelta(hours=1)
 POLICY = SlaPolicy.default()
+STAFF = Actor("admin-reader", "admin")  # reads every case (who reads what: test_record_access.py)
 CASE = {"subject": "Cannot log in", "priority": "high", "origin": "email", "account_id": "acc-1",
         "contact": {"name": "Ada Lovelace", "email": "ada@acme.test", "phone": "+44 1", "company": "Acme"}}
 
@@ -46,7 +47,7 @@ def create(db, actor, now=T0, **overrides):
 
 
 def history(db, case_id):
-    entries, _ = db.run(use_cases.list_history, case_id, page_size=200)
+    entries, _ = db.run(use_cases.list_history, STAFF, case_id, page_size=200)
     return [(e.actor_id, e.field, json.loads(e.from_json), json.loads(e.to_json)) for e in entries]
 
 
@@ -132,7 +133,7 @@ def test_a_deactivated_agent_drops_out_of_the_rotation(sd_db, directory):
 def test_an_unknown_case_is_not_found(sd_db, agent):
     for use_case, args in ((use_cases.get_case, ()), (use_cases.list_history, ()), (use_cases.list_referrals, ())):
         with pytest.raises(Failure) as caught, sd_db.sessions() as session:
-            use_case(session, "nope", *args, **({"now": T0, "policy": POLICY} if use_case is use_cases.get_case
+            use_case(session, STAFF, "nope", *args, **({"now": T0, "policy": POLICY} if use_case is use_cases.get_case
                                                 else {}))
         assert caught.value.kind == "not_found"
     refused(sd_db, "not_found", use_cases.update_case, agent, "nope", {"subject": "x"}, expected_version=None,
@@ -151,7 +152,7 @@ def test_list_filters_search_and_pages(sd_db, agent, directory):
 
     def ids(**filters):
         with sd_db.sessions() as session:
-            views, _ = use_cases.list_cases(session, **filters, now=T0, policy=POLICY)
+            views, _ = use_cases.list_cases(session, STAFF, **filters, now=T0, policy=POLICY)
         return [view.case.id for view in views]
 
     assert ids() == [third.id, second.id, first.id]  # newest first
@@ -164,12 +165,12 @@ def test_list_filters_search_and_pages(sd_db, agent, directory):
     assert ids(q="100%") == []
 
     with sd_db.sessions() as session:
-        page1, token = use_cases.list_cases(session, page_size=2, now=T0, policy=POLICY)
-        page2, last = use_cases.list_cases(session, page_size=2, page_token=token, now=T0, policy=POLICY)
+        page1, token = use_cases.list_cases(session, STAFF, page_size=2, now=T0, policy=POLICY)
+        page2, last = use_cases.list_cases(session, STAFF, page_size=2, page_token=token, now=T0, policy=POLICY)
     assert [v.case.id for v in page1 + page2] == [third.id, second.id, first.id] and last == ""
     for bad in ({"status": "open"}, {"page_token": "garbage!"}, {"page_size": -1}):
         with pytest.raises(Failure) as caught, sd_db.sessions() as session:
-            use_cases.list_cases(session, **bad, now=T0, policy=POLICY)
+            use_cases.list_cases(session, STAFF, **bad, now=T0, policy=POLICY)
         assert caught.value.kind == "invalid"
 
 
@@ -210,11 +211,11 @@ def test_the_first_public_comment_is_the_first_response(sd_db, agent, rep):
     case = create(sd_db, agent)
     sd_db.run(use_cases.add_comment, agent, case.id, {"body": "checking logs", "internal": True}, now=T0 + H)
     with sd_db.sessions() as session:
-        assert use_cases.get_case(session, case.id, now=T0, policy=POLICY).case.first_responded_at is None
+        assert use_cases.get_case(session, STAFF, case.id, now=T0, policy=POLICY).case.first_responded_at is None
     sd_db.run(use_cases.add_comment, agent, case.id, {"body": "We are on it"}, now=T0 + 2 * H)
     sd_db.run(use_cases.add_comment, agent, case.id, {"body": "Fixed?"}, now=T0 + 3 * H)
     with sd_db.sessions() as session:
-        view = use_cases.get_case(session, case.id, now=T0 + 30 * H, policy=POLICY)
+        view = use_cases.get_case(session, STAFF, case.id, now=T0 + 30 * H, policy=POLICY)
     assert (view.case.first_responded_at, view.case.status) == (T0 + 2 * H, "working")
     assert not view.sla.first_response_breached and view.sla.resolution_breached
     assert (agent.user_id, "first_responded_at", None, "2026-11-02T11:00:00.000Z") in history(sd_db, case.id)
@@ -239,7 +240,7 @@ def test_breach_and_risk_are_visible_and_overdue_cases_escalate_once(sd_db, agen
     urgent = create(sd_db, agent, priority="urgent")  # 1 h / 4 h
     low = create(sd_db, agent, priority="low")
     with sd_db.sessions() as session:
-        risky = use_cases.get_case(session, urgent.id, now=T0 + 50 * timedelta(minutes=1), policy=POLICY)
+        risky = use_cases.get_case(session, STAFF, urgent.id, now=T0 + 50 * timedelta(minutes=1), policy=POLICY)
     assert (risky.sla.at_risk, risky.sla.first_response_breached) == (True, False)
 
     assert sd_db.run(use_cases.escalate_overdue_cases, now=T0 + 30 * timedelta(minutes=1)) == []
@@ -260,7 +261,7 @@ def test_breach_and_risk_are_visible_and_overdue_cases_escalate_once(sd_db, agen
     later = sd_db.run(use_cases.escalate_overdue_cases, now=T0 + 5 * H)
     assert [(c.id, c.escalated_for) for c in later] == [(urgent.id, "resolution")]
     with sd_db.sessions() as session:
-        view = use_cases.get_case(session, low.id, now=T0 + 5 * H, policy=POLICY)
+        view = use_cases.get_case(session, STAFF, low.id, now=T0 + 5 * H, policy=POLICY)
     assert view.case.status == "new" and not view.sla.first_response_breached
 
 
@@ -294,8 +295,8 @@ def test_a_referral_and_its_event_are_written_together(sd_db, agent):
                                   "account_id": "acc-1", "priority": "high"}
     assert event.data["contact"] == CASE["contact"]
     with sd_db.sessions() as session:
-        assert [r.id for r in use_cases.list_referrals(session, case.id)] == [referral.id]
-        assert [r.id for r in use_cases.get_case(session, case.id, now=T0, policy=POLICY).referrals] == [referral.id]
+        assert [r.id for r in use_cases.list_referrals(session, STAFF, case.id)] == [referral.id]
+        assert [r.id for r in use_cases.get_case(session, STAFF, case.id, now=T0, policy=POLICY).referrals] == [referral.id]
 
 
 def test_bad_referrals_write_nothing(sd_db, agent, rep):
@@ -333,7 +334,7 @@ def test_the_referral_follows_lead_snapshots_in_any_order(sd_db, agent, snapshot
     def statuses():
         with sd_db.sessions() as session:
             return {r.id: (r.status, r.lead_id, r.assignee_id, r.reason) for r in
-                    use_cases.list_referrals(session, case.id)}
+                    use_cases.list_referrals(session, STAFF, case.id)}
 
     assert follow(snapshot(3, [referral.id], owner_id="rep-9", status="working")) == [(referral.id, "assigned")]
     assert follow(snapshot(1, [referral.id])) == []  # older, late
@@ -363,7 +364,7 @@ def test_a_converted_lead_converts_the_referral(sd_db, agent, snapshot):
     sd_db.run(use_cases.follow_lead, snapshot(5, [referral.id], status="converted", owner_id="rep-1"), now=T0,
         correlation_id=None)
     with sd_db.sessions() as session:
-        [stored] = use_cases.list_referrals(session, case.id)
+        [stored] = use_cases.list_referrals(session, STAFF, case.id)
     assert (stored.status, stored.lead_version, stored.version) == ("converted", 5, 3)
     assert [e.data["referral"]["status"] for e in sd_db.events("referral_status_changed")] == ["lead_created",
                                                                                               "converted"]
@@ -371,7 +372,7 @@ def test_a_converted_lead_converts_the_referral(sd_db, agent, snapshot):
 
 def referrals_now(db, case_id):
     with db.sessions() as session:
-        return use_cases.list_referrals(session, case_id)
+        return use_cases.list_referrals(session, STAFF, case_id)
 
 
 def test_the_opportunity_converts_and_its_closing_wins_with_the_amount(sd_db, agent, snapshot, opportunity, closed):
@@ -453,7 +454,7 @@ def test_the_embedded_sqlite_database_behaves_the_same(tmp_path, snapshot):
         with db.sessions() as session:
             page, token = use_cases.list_comments(session, agent, second.id, page_size=2)
             rest, _ = use_cases.list_comments(session, agent, second.id, page_size=2, page_token=token)
-            found, _ = use_cases.list_cases(session, q="billing", now=T0, policy=POLICY)
+            found, _ = use_cases.list_cases(session, STAFF, q="billing", now=T0, policy=POLICY)
         assert [c.body for c in page + rest] == ["one", "two", "three"]
         assert [view.case.id for view in found] == [second.id]
         assert [c.id for c in db.run(use_cases.escalate_overdue_cases, now=T0 + 2 * H)] == [first.id]
@@ -462,7 +463,7 @@ def test_the_embedded_sqlite_database_behaves_the_same(tmp_path, snapshot):
         db.run(use_cases.follow_lead, snapshot(2, [referral.id], owner_id="rep-1"), now=T0, correlation_id=None)
         db.run(use_cases.follow_lead, snapshot(1, [referral.id]), now=T0, correlation_id=None)
         with db.sessions() as session:
-            [stored] = use_cases.list_referrals(session, first.id)
+            [stored] = use_cases.list_referrals(session, STAFF, first.id)
         assert (stored.status, stored.assignee_id, stored.estimated_value.to_dict()["amount"]) == ("assigned", "rep-1",
                                                                                                    "48000.00")
     finally:

@@ -105,16 +105,16 @@ class ServiceDeskServicer(service_desk_pb2_grpc.ServiceDeskServicer):
 
     @rpc_method
     def GetCase(self, request, context):
-        caller_from(context)  # any signed-in user reads cases
+        actor = _actor(context)
         with self.sessions() as session:
-            return case_pb(use_cases.get_case(session, request.id, now=self.clock(), policy=self.policy))
+            return case_pb(use_cases.get_case(session, actor, request.id, now=self.clock(), policy=self.policy))
 
     @rpc_method
     def ListCases(self, request, context):
-        caller_from(context)
+        actor = _actor(context)
         filters = _optional(request, ("status", "owner_id", "account_id", "q"))
         with self.sessions() as session:
-            views, token = use_cases.list_cases(session, **filters, page_size=request.page_size,
+            views, token = use_cases.list_cases(session, actor, **filters, page_size=request.page_size,
                                                 page_token=request.page_token, now=self.clock(), policy=self.policy)
         return pb.ListCasesReply(cases=[case_pb(view) for view in views], next_page_token=token)
 
@@ -147,9 +147,9 @@ class ServiceDeskServicer(service_desk_pb2_grpc.ServiceDeskServicer):
 
     @rpc_method
     def ListHistory(self, request, context):
-        caller_from(context)
+        actor = _actor(context)
         with self.sessions() as session:
-            entries, token = use_cases.list_history(session, request.case_id, page_size=request.page_size,
+            entries, token = use_cases.list_history(session, actor, request.case_id, page_size=request.page_size,
                                                     page_token=request.page_token)
         return pb.ListHistoryReply(entries=[history_pb(e) for e in entries], next_page_token=token)
 
@@ -167,9 +167,9 @@ class ServiceDeskServicer(service_desk_pb2_grpc.ServiceDeskServicer):
 
     @rpc_method
     def ListReferrals(self, request, context):
-        caller_from(context)
+        actor = _actor(context)
         with self.sessions() as session:
-            found = use_cases.list_referrals(session, request.case_id)
+            found = use_cases.list_referrals(session, actor, request.case_id)
         return pb.ListReferralsReply(referrals=[referral_pb(r) for r in found])
 
 

@@ -5,10 +5,11 @@ import json
 from datetime import datetime
 from typing import Any, Iterable, Sequence
 
-from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy import and_, exists, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from ..domain import sla
+from ..domain.access import CaseScope
 from ..domain.cases import CLOSED, Case, Comment, Contact, HistoryEntry
 from ..domain.common import SERVICE_AGENT, utc
 from ..domain.referrals import Money, Referral
@@ -70,10 +71,14 @@ def next_case_number(session: Session) -> int:
     ).scalar_one()
 
 
-def list_cases(session: Session, *, status: str | None, owner_id: str | None, account_id: str | None,
-               q: str | None, before_number: int | None, limit: int) -> list[Case]:
-    """Newest first (by number)."""
+def list_cases(session: Session, *, scope: CaseScope, status: str | None, owner_id: str | None,
+               account_id: str | None, q: str | None, before_number: int | None, limit: int) -> list[Case]:
+    """Newest first (by number), only those `scope` sees (the rule of `CaseScope.sees`, in SQL)."""
     query = select(cases).order_by(cases.c.number.desc()).limit(limit)
+    if not scope.every_case:
+        assigned = exists().where(referrals.c.case_id == cases.c.id,
+                                  referrals.c.assignee_id.in_(sorted(scope.assignees)))
+        query = query.where(or_(cases.c.account_id.is_not(None), assigned))
     for column, value in ((cases.c.status, status), (cases.c.owner_id, owner_id), (cases.c.account_id, account_id)):
         if value is not None:
             query = query.where(column == value)
@@ -141,6 +146,11 @@ def list_comments(session: Session, case_id: str, *, include_internal: bool, aft
 
 
 # -- agents and the rotation -------------------------------------------------------------
+def managers(session: Session) -> dict[str, str | None]:
+    """user id -> manager id, from the directory copy."""
+    return dict(session.execute(select(agents.c.id, agents.c.manager_id)).all())
+
+
 def agent(session: Session, user_id: str):
     return session.execute(select(agents.c.role, agents.c.active).where(agents.c.id == user_id)).one_or_none()
 

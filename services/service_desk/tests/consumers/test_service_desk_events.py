@@ -15,8 +15,11 @@ CASE = {"subject": "Cannot log in", "priority": "urgent", "origin": "email",
         "contact": {"name": "Ada", "email": "ada@acme.test", "company": "Acme"}}
 
 
+AGENT = Actor("agent-1", "service_agent")
+
+
 def open_case_with_referral(db, now):
-    agent = Actor("agent-1", "service_agent")
+    agent = AGENT
     with transaction(db.sessions) as session:
         case = use_cases.create_case(session, agent, CASE, now=now, policy=SlaPolicy.default()).case
     with transaction(db.sessions) as session:
@@ -29,7 +32,7 @@ def watch(db, case_id):
     """(the case's one referral now, how many events were applied)."""
     def referral_now():
         with db.sessions() as session:
-            [found] = use_cases.list_referrals(session, case_id)
+            [found] = use_cases.list_referrals(session, AGENT, case_id)
         return found
 
     return referral_now, lambda: db.count("processed_events")
@@ -122,8 +125,8 @@ def test_the_timer_escalates_overdue_cases_once(sd_db, service_desk_events, wait
 
     def status(case_id):
         with sd_db.sessions() as session:
-            return use_cases.get_case(session, case_id, now=datetime.now(timezone.utc),
-                                      policy=SlaPolicy.default()).case.status
+            return use_cases.get_case(session, AGENT, case_id, now=datetime.now(timezone.utc),
+                                             policy=SlaPolicy.default()).case.status
 
     wait_for(lambda: status(overdue.id) == "escalated", "the overdue case escalated")
     eventlet.sleep(1.0)  # several more checks
