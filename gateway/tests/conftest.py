@@ -184,6 +184,25 @@ def events(gw):
 
 
 @pytest.fixture
+def every_service(run_service, monkeypatch) -> dict:
+    """A real gRPC server of every service, by name, each on its own PostgreSQL database
+    (a module that wants them all says `services = every_service`... as a fixture)."""
+    from tandem_forecast.adapters import models as forecast_models
+    from tandem_leads.adapters import models as leads_models
+    from tandem_sales.adapters import models as sales_models
+    from tandem_service_desk.adapters import models as desk_models
+
+    sales = run_service("tandem_sales", sales_models.owners)
+    monkeypatch.setenv("SALES_GRPC_ADDR", sales.address)  # where leads converts
+    notify = run_service("tandem_notify", None)  # keeps no directory of users
+    return {"sales": sales,
+            "leads": run_service("tandem_leads", leads_models.reps),
+            "service_desk": run_service("tandem_service_desk", desk_models.agents),
+            "forecast": run_service("tandem_forecast", forecast_models.users),
+            "notify": SimpleNamespace(address=notify.address, engine=notify.engine, sync_users=lambda: None)}
+
+
+@pytest.fixture
 def run_service(make_database, serve_grpc, request):
     """run_service(package, directory) -> a real gRPC server of the service `package`
     (e.g. "tandem_sales") on its own migrated PostgreSQL database, as a namespace with

@@ -1,10 +1,15 @@
 """/api/v1/users: creation, listing, changes, the hierarchy and the events they cause."""
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta, timezone
 
 import pytest
+from sqlalchemy import insert, select
 from sqlalchemy.exc import OperationalError
 
+from tandem_gateway.adapters.models import idempotency_keys
+from tandem_gateway.http import idempotency
+from tandem_gateway.http.errors import ApiError
 from tandem_gateway.identity import use_cases
 
 USER_FIELDS = {"id", "email", "name", "role", "manager_id", "active", "created_at", "updated_at", "version"}
@@ -152,6 +157,42 @@ def test_keys_belong_to_their_caller_and_failures_are_not_remembered(client, adm
     # Another admin's same key is another request: here a duplicate email.
     theirs = client.post("/api/v1/users", json=new_user(), headers={**other_auth, **headers})
     assert theirs.status_code == 409
+
+
+def test_keys_are_kept_24_hours_then_forgotten_and_pruned(gw):
+    """run_once with an injected clock: replayed until 24 hours have passed, then run
+    again; the pruning deletes only the expired keys."""
+    start = datetime(2026, 11, 1, 12, 0, tzinfo=timezone.utc)
+    runs = iter(range(1, 100))
+
+    def once(key: str, at: datetime, request_hash: str = "h") -> tuple[tuple, bool]:
+        return idempotency.run_once(gw.sessions, "caller-1", key, request_hash, lambda _s: (201, {"run": next(runs)}),
+                                    now=at)
+
+    assert once("k", start) == ((201, {"run": 1}), False)
+    assert once("k", start + idempotency.TTL - timedelta(seconds=1)) == ((201, {"run": 1}), True)
+    with pytest.raises(ApiError) as reused:
+        once("k", start + timedelta(hours=1), request_hash="another body")
+    assert (reused.value.status, reused.value.code) == (422, "idempotency_key_reused")
+    # A day later the key is claimed anew, whatever the request.
+    assert once("k", start + idempotency.TTL + timedelta(seconds=1), "another body") == ((201, {"run": 2}), False)
+
+    once("old", start)
+    once("young", start + timedelta(hours=20))
+    assert idempotency.prune(gw.sessions, start + timedelta(hours=25)) == 1  # "old"
+    with gw.sessions() as session:
+        assert sorted(session.execute(select(idempotency_keys.c.key)).scalars()) == ["k", "young"]
+
+
+def test_an_expired_key_is_pruned_by_the_next_keyed_request(client, admin_auth, gw):
+    with gw.sessions.begin() as session:
+        session.execute(insert(idempotency_keys).values(
+            caller_id="someone", key="stale", request_hash="h", status_code=201, response_body="{}",
+            created_at=datetime.now(timezone.utc) - timedelta(hours=25)))
+    made = client.post("/api/v1/users", json=new_user(), headers={**admin_auth, "Idempotency-Key": "fresh"})
+    assert made.status_code == 201
+    with gw.sessions() as session:
+        assert list(session.execute(select(idempotency_keys.c.key)).scalars()) == ["fresh"]
 
 
 # -- reading ----------------------------------------------------------------------------

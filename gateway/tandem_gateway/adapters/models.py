@@ -34,7 +34,8 @@ users = Table(
     Index("ix_users_role", "role"),
 )
 
-# The first response to a create request, kept under the caller's Idempotency-Key.
+# The first response to a create request, kept under the caller's Idempotency-Key
+# for 24 hours (then pruned by created_at).
 idempotency_keys = Table(
     "idempotency_keys",
     metadata,
@@ -45,6 +46,7 @@ idempotency_keys = Table(
     Column("response_body", Text),
     Column("created_at", DateTime(timezone=True), nullable=False),
     PrimaryKeyConstraint("caller_id", "key"),
+    Index("ix_idempotency_keys_created_at", "created_at"),
 )
 
 # Failed logins, one row each, counted per account (email) and per client address

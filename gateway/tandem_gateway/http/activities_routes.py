@@ -16,7 +16,7 @@ from tandem.sales.v1 import sales_pb2, sales_pb2_grpc
 
 from .auth import authenticated
 from .errors import validation_failed
-from .idempotency import created_once
+from .idempotency import REPLAYED, created_once
 from .openapi_parts import errors, json_body as json_content, ok, operation, query, ref
 from .representations import expected_version, json_body, known_params, opt, page_params, record
 from .services import ask, ask_or_report
@@ -280,10 +280,9 @@ def _paths() -> dict[str, Any]:
             "post": operation(
                 "Create a task, call, email or meeting about a lead, contact, account or opportunity",
                 "activities",
-                {"201": ok("created (or the first response, replayed)", "Activity", etag=True, extra_headers={
-                    "Location": {"schema": {"type": "string"}},
-                    "Idempotent-Replayed": {"description": "true on a replay", "schema": {"type": "string"}},
-                }), **errors(400, 401, 403, 404, 413, 422, 503)},
+                {"201": ok("created (or the first response, replayed)", "Activity", etag=True,
+                           extra_headers={"Location": {"schema": {"type": "string"}}, **REPLAYED}),
+                 **errors(400, 401, 403, 404, 413, 422, 503)},
                 description="404 when the caller may not see the related record (a lead: as the leads service "
                             "says). 403 when owner_id names someone the caller may not assign to.",
                 parameters=[ref("parameters", "IdempotencyKey")],

@@ -17,7 +17,7 @@ from tandem.forecast.v1 import analytics_pb2_grpc
 from ..identity.domain import ADMIN, SALES_MANAGER, SALES_REP
 from .auth import authenticated
 from .errors import validation_failed
-from .idempotency import created_once
+from .idempotency import REPLAYED, created_once
 from .openapi_parts import errors, json_body as json_content, ok, operation, query, ref
 from .representations import expected_version, json_body, known_params, page_params, record
 from .services import ask, ask_or_report
@@ -424,8 +424,7 @@ def _paths() -> dict[str, Any]:
                        query("user_id", {"type": "string"}, "whose subtree (someone the caller sees, else 404); "
                                                             "default: the caller's (an admin's: everyone)")]
     page = [ref("parameters", "PageSize"), ref("parameters", "PageToken")]
-    created = {"Location": {"schema": {"type": "string"}},
-               "Idempotent-Replayed": {"description": "true on a replay", "schema": {"type": "string"}}}
+    created = {"Location": {"schema": {"type": "string"}}, **REPLAYED}
     private = ("Private to its owner: others get 404, admins see all. Service agents get 403. Runs cover what "
                "the caller may see: a rep's own records, a manager's subtree, everything for admins.")
     return {
@@ -443,7 +442,7 @@ def _paths() -> dict[str, Any]:
             "post": operation(
                 "Save a report definition", "reports",
                 {"201": ok("created (or the first response, replayed)", "Report", etag=True, extra_headers=created),
-                 **errors(400, 401, 403, 413, 503)},
+                 **errors(400, 401, 403, 413, 422, 503)},
                 description="400 names every bad part, e.g. details.fields = {\"group_by[1].bucket\": "
                             "\"must be one of month, quarter, year\"}. " + private,
                 parameters=[ref("parameters", "IdempotencyKey")],
@@ -466,7 +465,7 @@ def _paths() -> dict[str, Any]:
             "post": operation(
                 "Save a dashboard: a named list of the caller's reports", "reports",
                 {"201": ok("created (or the first response, replayed)", "Dashboard", etag=True,
-                           extra_headers=created), **errors(400, 401, 403, 413, 503)},
+                           extra_headers=created), **errors(400, 401, 403, 413, 422, 503)},
                 description="400 names each report id the caller has no report of (reports[i]).",
                 parameters=[ref("parameters", "IdempotencyKey")],
                 requestBody={"required": True, "content": json_content("DashboardWrite")}),

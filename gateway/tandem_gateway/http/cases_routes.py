@@ -14,7 +14,7 @@ from tandem.service_desk.v1.service_desk_pb2_grpc import ServiceDeskStub
 from ..identity.domain import ADMIN, SERVICE_AGENT
 from .auth import authenticated
 from .errors import validation_failed
-from .idempotency import created_once
+from .idempotency import REPLAYED, created_once
 from .openapi_parts import errors, json_body as json_content, ok, operation, query, ref
 from .representations import expected_version, json_body, known_params, opt, page_params, record
 from .services import ask
@@ -344,9 +344,7 @@ def openapi_fragment() -> dict:
     case_id = {"name": "case_id", "in": "path", "required": True, "schema": {"type": "string"}}
 
     pages = [ref("parameters", "PageSize"), ref("parameters", "PageToken")]
-    creates = {"Location": {"schema": {"type": "string"}},
-               "Idempotent-Replayed": {"description": "true on a replay", "schema": {"type": "string"}}}
-    replayed = {"Idempotent-Replayed": creates["Idempotent-Replayed"]}
+    creates = {"Location": {"schema": {"type": "string"}}, **REPLAYED}
     staff_only = "Service agents and admins (others: 403)."
     paths = {
         "/api/v1/cases": {
@@ -389,7 +387,7 @@ def openapi_fragment() -> dict:
                                        **errors(400, 401, 404, 503)}, parameters=pages),
             "post": operation(
                 "Comment on a case; the first public comment is the first response", "cases",
-                {"201": ok("the comment", "CaseComment", extra_headers=replayed),
+                {"201": ok("the comment", "CaseComment", extra_headers=REPLAYED),
                  **errors(400, 401, 403, 404, 413, 422, 503)},
                 description=staff_only, parameters=[ref("parameters", "IdempotencyKey")],
                 requestBody={"required": True, "content": json_content("CaseCommentCreate")},
@@ -408,7 +406,7 @@ def openapi_fragment() -> dict:
             "post": operation(
                 "Refer an upsell or cross-sell from the case to sales; emits referral_submitted", "cases",
                 {"202": ok("the referral, submitted; its status follows the lead", "Referral", etag=True,
-                           extra_headers=replayed),
+                           extra_headers=REPLAYED),
                  **errors(400, 401, 403, 404, 413, 422, 503)},
                 description=f"{staff_only} 422 case_has_no_contact when the case names no customer contact. "
                             "A closed case may still be referred.",

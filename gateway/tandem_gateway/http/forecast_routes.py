@@ -12,6 +12,7 @@ from tandem.forecast.v1 import forecast_pb2, forecast_pb2_grpc
 from ..identity.domain import ADMIN, SALES_MANAGER, SALES_REP
 from .auth import authenticated
 from .errors import validation_failed
+from .idempotency import REPLAYED, created_once
 from .openapi_parts import errors, json_body as json_content, ok, operation, query, ref
 from .representations import (expected_version, json_body, known_params, opt, page_params, record,
                               settings_document, settings_document_json)
@@ -23,6 +24,7 @@ SALES = (ADMIN, SALES_MANAGER, SALES_REP)
 STUB = forecast_pb2_grpc.ForecastsStub
 NUMBERS = ("closed", "commit", "best_case", "open_pipeline")
 _ADJUSTMENT_FIELDS = ("user_id", "period", "category", "amount", "reason")
+_ADJUSTMENT_SERVER_FIELDS = ("id", "previous_amount", "currency", "author_id", "created_at")
 _MONEY_RULE = 'must be a decimal string such as "1234.50", never a number'
 
 
@@ -100,7 +102,8 @@ def get_forecast():
 @authenticated(ADMIN, SALES_MANAGER)
 def adjust_forecast():
     payload = json_body()
-    problems = {name: "unknown field" for name in payload if name not in _ADJUSTMENT_FIELDS}
+    problems = {name: "is set by the server" if name in _ADJUSTMENT_SERVER_FIELDS else "unknown field"
+                for name in payload if name not in _ADJUSTMENT_FIELDS}
     message = forecast_pb2.AdjustForecastRequest()
     for name in _ADJUSTMENT_FIELDS:
         value = payload.get(name)
@@ -112,8 +115,8 @@ def adjust_forecast():
             problems[name] = "must be a string"
         elif value is not None:
             setattr(message, name, value)
-    made = ask_or_report("forecast", STUB, "AdjustForecast", message, problems)
-    return jsonify(_adjustment_json(made)), 201
+    return created_once(payload, lambda: (201, _adjustment_json(ask_or_report("forecast", STUB, "AdjustForecast",
+                                                                          message, problems))))
 
 
 @bp.get("/forecasts/adjustments")
@@ -303,10 +306,12 @@ def _paths() -> dict[str, Any]:
         "/api/v1/forecasts/adjustments": {
             "post": operation(
                 "Adjust one number of a user at or below the caller (managers, admins)", "forecasts",
-                {"201": ok("the adjustment, as kept in the history", "ForecastAdjustment"),
+                {"201": ok("the adjustment, as kept in the history (or the first response, replayed)",
+                           "ForecastAdjustment", extra_headers=REPLAYED),
                  **errors(400, 401, 403, 404, 413, 422, 503)},
                 description="The newest adjustment of (user, period, category) is in force and rolls up into every "
                             "manager above. amount null removes it (422 not_adjusted when none is in force).",
+                parameters=[ref("parameters", "IdempotencyKey")],
                 requestBody={"required": True, "content": json_content("ForecastAdjust")}),
             "get": operation(
                 "Every adjustment of a user in a period, newest first", "forecasts",

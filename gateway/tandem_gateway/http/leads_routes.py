@@ -16,7 +16,7 @@ from tandem.leads.v1 import leads_pb2, leads_pb2_grpc
 from ..identity.domain import ADMIN, SALES_MANAGER, SALES_REP
 from .auth import authenticated
 from .errors import validation_failed
-from .idempotency import created_once
+from .idempotency import REPLAYED, created_once
 from .openapi_parts import errors, json_body as json_content, ok, operation, query, ref
 from .representations import (expected_version, json_body, known_params, opt, page_params, record,
                               settings_document, settings_document_json)
@@ -557,10 +557,9 @@ def _paths() -> dict[str, Any]:
             ),
             "post": operation(
                 "Create a lead: scored, assigned, announced (lead_created, lead_assigned)", "leads",
-                {"201": ok("created (or the first response, replayed)", "Lead", etag=True, extra_headers={
-                    "Location": {"schema": {"type": "string"}},
-                    "Idempotent-Replayed": {"description": "true on a replay", "schema": {"type": "string"}},
-                }), **errors(400, 401, 403, 409, 413, 422, 503)},
+                {"201": ok("created (or the first response, replayed)", "Lead", etag=True,
+                           extra_headers={"Location": {"schema": {"type": "string"}}, **REPLAYED}),
+                 **errors(400, 401, 403, 409, 413, 422, 503)},
                 description="An open lead (not converted or unqualified) with the same email, or the same name at "
                             "the same company (case, spacing and suffixes such as Inc, Ltd, GmbH ignored), gives "
                             "409 duplicate_lead with details.existing_id, unless allow_duplicate is true (body or "
@@ -588,9 +587,9 @@ def _paths() -> dict[str, Any]:
             "post": operation(
                 "Convert a lead: sales makes (or reuses) the account, the contact and the opportunity; the lead "
                 "becomes converted (lead_status_changed)", "leads",
-                {"200": ok("where the lead went (the same ids on every call)", "LeadConverted", extra_headers={
-                    "Idempotent-Replayed": {"description": "true on a replay", "schema": {"type": "string"}},
-                }), **errors(400, 401, 403, 404, 412, 413, 422, 503)},
+                {"200": ok("where the lead went (the same ids on every call)", "LeadConverted",
+                           extra_headers=REPLAYED),
+                 **errors(400, 401, 403, 404, 412, 413, 422, 503)},
                 description="Idempotent by lead: converting again answers the same ids without asking sales. "
                             "A referred lead carries its referrals into the opportunity. 422 lead_unqualified "
                             "(reopen it first) or a refusal of sales (e.g. 404 for an account you cannot see). "

@@ -22,9 +22,15 @@ Tandem's public REST API. JSON in and out.
   `details.fields` names each bad field. Unknown fields in a body are rejected.
 * **Versions**: every record has `version`; single-record responses carry `ETag: "<version>"`.
   `PATCH` honours `If-Match` (optional for users) and answers 412 when it is stale.
-* **Idempotency**: `POST /api/v1/users` accepts `Idempotency-Key`; a retry with the same key by
-  the same caller returns the first response and creates nothing. Only a successful creation
-  is remembered.
+* **Idempotency**: every creating `POST` accepts `Idempotency-Key`; a retry with the same key by
+  the same caller (the public web form: the same client address) within 24 hours returns the
+  first response (`Idempotent-Replayed: true`) and creates nothing; concurrent requests with one
+  key create one record; the same key with another body or path gives 422
+  `idempotency_key_reused`. Only a successful creation is remembered. After 24 hours a key is
+  forgotten.
+* **Fields**: server-owned fields (`id`, `version`, `created_at`, `updated_at`, a lead's `score`,
+  the status `converted`, ...) and unknown fields give 400 naming each; a sales rep may not give
+  a record to someone else (`owner_id`: 403, or with other bad fields one 400 naming them all).
 * **Lists**: `page_size` (default {DEFAULT_PAGE_SIZE}, at most {MAX_PAGE_SIZE}) and the opaque
   `page_token` from the previous page's `next_page_token`.
 * **Tracing**: every response carries `X-Request-ID` (yours, when you send a sane one:
@@ -178,7 +184,9 @@ def _parameters() -> dict[str, Any]:
             "in": "header",
             "required": False,
             "schema": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH},
-            "description": "a retry with the same key returns the first response; another body gives 422",
+            "description": "a retry with the same key within 24 hours returns the first response "
+                           "(Idempotent-Replayed: true) and creates nothing; concurrent requests with one key "
+                           "create one record; another body gives 422 idempotency_key_reused",
         },
         "PageSize": query("page_size", {"type": "integer", "minimum": 1, "default": DEFAULT_PAGE_SIZE},
                           f"larger than {MAX_PAGE_SIZE} gives {MAX_PAGE_SIZE}"),

@@ -17,7 +17,7 @@ from tandem.sales.v1.sales_pb2_grpc import SalesStub
 from ..identity.domain import ADMIN, SALES_MANAGER, SALES_REP
 from .auth import authenticated
 from .errors import ApiError, validation_failed
-from .idempotency import created_once
+from .idempotency import REPLAYED, created_once
 from .openapi_parts import errors, json_body as json_content, ok, operation, query, ref
 from .representations import expected_version, json_body, known_params, opt, page_params, record
 from .services import ask, ask_or_report
@@ -537,8 +537,7 @@ _FILTER_NOTES = {"owner_id": "only this owner's", "q": "case-insensitive search"
                  "close_date_to": "closing on or before (YYYY-MM-DD)", "lead_id": "converted from this lead",
                  "active": "only active (true) or inactive (false) products", "is_closed": "only closed or open"}
 
-_CREATED = {"Location": {"schema": {"type": "string"}},
-            "Idempotent-Replayed": {"description": "true on a replay", "schema": {"type": "string"}}}
+_CREATED = {"Location": {"schema": {"type": "string"}}, **REPLAYED}
 _RULES_422 = ("422: invalid_owner, stage_requirements_unmet (details.stage, details.missing), "
               "amount_from_line_items, currency_mismatch, product_inactive, ...")
 

@@ -4,20 +4,23 @@ The gateway asks leads as the system caller `web_form`, which may only create a 
 lead owned by the assignment rules and sees no lead. A visitor learns nothing but
 "received": not whether their email is on file (a duplicate of an open lead is
 acknowledged and written nowhere), nor that a bot was spotted (a filled honeypot is
-answered as a success and written nowhere). Submissions are limited per client address.
+answered as a success and written nowhere). Submissions are limited per client address;
+an Idempotency-Key is kept per client address too (the form has no user), after the
+limit, so a flood of keys cannot outgrow it.
 """
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, g, jsonify, request
+from flask import Blueprint, current_app, g, request
 from tandem.leads.v1 import leads_pb2
 from tandem_plumbing.rpc import Caller, RpcFailure
 
 from .context import gateway
+from .idempotency import REPLAYED, anonymous_caller, created_once
 from .leads_routes import STUB, _LEAD_FIELDS, _lead_fields
 from .limits import TokenBuckets, client_address, too_many
-from .openapi_parts import errors, json_body as json_content, ok, operation
+from .openapi_parts import errors, json_body as json_content, ok, operation, ref
 from .representations import json_body
 from .services import ask_or_report
 
@@ -34,10 +37,6 @@ _BUCKETS = "tandem_web_to_lead"
 @bp.record_once
 def _rate_limit(state) -> None:
     state.app.extensions[_BUCKETS] = TokenBuckets(LIMIT, seconds=WINDOW_SECONDS)
-
-
-def _received():
-    return jsonify({"status": "received"}), 202
 
 
 def _form(payload: dict, problems: dict[str, str]) -> dict[str, Any]:
@@ -58,8 +57,13 @@ def submit():
     if wait is not None:
         raise too_many("rate_limited", "too many submissions from this address; try again later", wait)
     payload = json_body()
+    return created_once(payload, lambda: _submit(payload), caller_id=anonymous_caller(address))
+
+
+def _submit(payload: dict) -> tuple[int, dict[str, str]]:
+    received = 202, {"status": "received"}
     if payload.get(HONEYPOT):
-        return _received()
+        return received
     problems: dict[str, str] = {}
     message = leads_pb2.CreateLeadRequest(lead=leads_pb2.LeadFields(**_form(payload, problems), source="web"))
     caller = Caller(user_id=FORM_CALLER_ID, role=FORM_ROLE, request_id=g.get("request_id", ""))
@@ -68,7 +72,7 @@ def submit():
     except RpcFailure as failure:
         if failure.code != "duplicate_lead":
             raise
-    return _received()
+    return received
 
 
 # -- OpenAPI -------------------------------------------------------------------------------
@@ -98,12 +102,16 @@ def _paths() -> dict[str, Any]:
         "/api/v1/web-to-lead": {
             "post": operation(
                 "The public contact form: a web lead, owned by the assignment rules", "web-to-lead",
-                {"202": ok("received", "WebToLeadReceived"), **errors(400, 413, 429, 503)},
+                {"202": ok("received (or the first response, replayed)", "WebToLeadReceived",
+                           extra_headers=REPLAYED), **errors(400, 413, 422, 429, 503)},
                 public=True,
                 description=f"No login. At most {LIMIT} submissions per client address every "
                             f"{WINDOW_SECONDS // 60} minutes (429 with Retry-After). The answer is the same 202 "
                             "whether a lead was created, the person already has an open lead (nothing is written) "
-                            f"or `{HONEYPOT}` was filled in (nothing is written). A 400 names each bad field.",
+                            f"or `{HONEYPOT}` was filled in (nothing is written). A 400 names each bad field. "
+                            "Idempotency-Key is kept per client address: a retry replays the first answer and "
+                            "writes nothing (submissions still count against the limit).",
+                parameters=[ref("parameters", "IdempotencyKey")],
                 requestBody={"required": True, "content": json_content("WebToLead")},
             ),
         },
