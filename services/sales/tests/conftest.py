@@ -11,8 +11,8 @@ import pytest
 from tandem_plumbing.testing import ServiceDb
 
 # The tables the sales records live in, and the outbox: what `counts()` reports.
-RECORDS = ("accounts", "contacts", "products", "opportunities", "line_items", "stage_history", "sales_settings",
-           "lead_conversions", "outbox")
+RECORDS = ("accounts", "contacts", "products", "opportunities", "line_items", "stage_history", "record_history",
+           "sales_settings", "lead_conversions", "outbox")
 
 
 def sales_database(url: str) -> ServiceDb:

@@ -582,6 +582,40 @@ class StageHistoryReply(_message.Message):
     changes: _containers.RepeatedCompositeFieldContainer[StageChange]
     def __init__(self, changes: _Optional[_Iterable[_Union[StageChange, _Mapping]]] = ...) -> None: ...
 
+class ListOpportunityHistoryRequest(_message.Message):
+    __slots__ = ("opportunity_id", "page_size", "page_token")
+    OPPORTUNITY_ID_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    opportunity_id: str
+    page_size: int
+    page_token: str
+    def __init__(self, opportunity_id: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class HistoryEntry(_message.Message):
+    __slots__ = ("seq", "at", "actor_id", "action", "changes_json", "correlation_id")
+    SEQ_FIELD_NUMBER: _ClassVar[int]
+    AT_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_ID_FIELD_NUMBER: _ClassVar[int]
+    ACTION_FIELD_NUMBER: _ClassVar[int]
+    CHANGES_JSON_FIELD_NUMBER: _ClassVar[int]
+    CORRELATION_ID_FIELD_NUMBER: _ClassVar[int]
+    seq: int
+    at: str
+    actor_id: str
+    action: str
+    changes_json: str
+    correlation_id: str
+    def __init__(self, seq: _Optional[int] = ..., at: _Optional[str] = ..., actor_id: _Optional[str] = ..., action: _Optional[str] = ..., changes_json: _Optional[str] = ..., correlation_id: _Optional[str] = ...) -> None: ...
+
+class HistoryReply(_message.Message):
+    __slots__ = ("entries", "next_page_token")
+    ENTRIES_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    entries: _containers.RepeatedCompositeFieldContainer[HistoryEntry]
+    next_page_token: str
+    def __init__(self, entries: _Optional[_Iterable[_Union[HistoryEntry, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
 class Stage(_message.Message):
     __slots__ = ("name", "probability", "forecast_category", "is_closed", "is_won", "guidance", "requirements")
     NAME_FIELD_NUMBER: _ClassVar[int]

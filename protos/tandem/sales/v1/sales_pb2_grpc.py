@@ -139,6 +139,11 @@ class SalesStub:
                 request_serializer=tandem_dot_sales_dot_v1_dot_sales__pb2.GetStageHistoryRequest.SerializeToString,
                 response_deserializer=tandem_dot_sales_dot_v1_dot_sales__pb2.StageHistoryReply.FromString,
                 _registered_method=True)
+        self.ListOpportunityHistory = channel.unary_unary(
+                '/tandem.sales.v1.Sales/ListOpportunityHistory',
+                request_serializer=tandem_dot_sales_dot_v1_dot_sales__pb2.ListOpportunityHistoryRequest.SerializeToString,
+                response_deserializer=tandem_dot_sales_dot_v1_dot_sales__pb2.HistoryReply.FromString,
+                _registered_method=True)
         self.GetStages = channel.unary_unary(
                 '/tandem.sales.v1.Sales/GetStages',
                 request_serializer=tandem_dot_sales_dot_v1_dot_sales__pb2.GetStagesRequest.SerializeToString,
@@ -299,6 +304,14 @@ class SalesServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListOpportunityHistory(self, request, context):
+        """Who changed which field of one opportunity, when, from what to what, oldest first;
+        whoever may read the opportunity (others NOT_FOUND).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def GetStages(self, request, context):
         """The Sales Path: every sales user reads; admins replace the whole ordered list.
         """
@@ -438,6 +451,11 @@ def add_SalesServicer_to_server(servicer, server):
                     servicer.GetStageHistory,
                     request_deserializer=tandem_dot_sales_dot_v1_dot_sales__pb2.GetStageHistoryRequest.FromString,
                     response_serializer=tandem_dot_sales_dot_v1_dot_sales__pb2.StageHistoryReply.SerializeToString,
+            ),
+            'ListOpportunityHistory': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListOpportunityHistory,
+                    request_deserializer=tandem_dot_sales_dot_v1_dot_sales__pb2.ListOpportunityHistoryRequest.FromString,
+                    response_serializer=tandem_dot_sales_dot_v1_dot_sales__pb2.HistoryReply.SerializeToString,
             ),
             'GetStages': grpc.unary_unary_rpc_method_handler(
                     servicer.GetStages,
@@ -1027,6 +1045,33 @@ class Sales:
             '/tandem.sales.v1.Sales/GetStageHistory',
             tandem_dot_sales_dot_v1_dot_sales__pb2.GetStageHistoryRequest.SerializeToString,
             tandem_dot_sales_dot_v1_dot_sales__pb2.StageHistoryReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListOpportunityHistory(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tandem.sales.v1.Sales/ListOpportunityHistory',
+            tandem_dot_sales_dot_v1_dot_sales__pb2.ListOpportunityHistoryRequest.SerializeToString,
+            tandem_dot_sales_dot_v1_dot_sales__pb2.HistoryReply.FromString,
             options,
             channel_credentials,
             insecure,

@@ -2,6 +2,7 @@
 back. `register` also serves `Activities` (activities_grpc)."""
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from sqlalchemy import Engine
@@ -98,6 +99,12 @@ def _stage_change_message(change: dict[str, Any]) -> sales_pb2.StageChange:
         close_date=change["close_date"].isoformat() if change["close_date"] else None,
         probability=change["probability"], forecast_category=change["forecast_category"],
     )
+
+
+def _history_entry_message(entry: dict[str, Any]) -> sales_pb2.HistoryEntry:
+    return _optional(sales_pb2.HistoryEntry, seq=entry["seq"], at=rfc3339(entry["at"]), actor_id=entry["actor_id"],
+                     action=entry["action"], changes_json=json.dumps(entry["changes"]),
+                     correlation_id=entry["correlation_id"])
 
 
 def _stage_document(stage: sales_pb2.Stage) -> dict[str, Any]:
@@ -265,6 +272,13 @@ class SalesServicer(sales_pb2_grpc.SalesServicer):
     def GetStageHistory(self, request, context):
         changes = self._read(opportunities.stage_history, caller_from(context), request.opportunity_id)
         return sales_pb2.StageHistoryReply(changes=[_stage_change_message(c) for c in changes])
+
+    @rpc_method
+    def ListOpportunityHistory(self, request, context):
+        entries, token = self._read(opportunities.opportunity_history, caller_from(context), request.opportunity_id,
+                                    page_size=request.page_size, page_token=request.page_token)
+        return sales_pb2.HistoryReply(entries=[_history_entry_message(e) for e in entries],
+                                      next_page_token=token or "")
 
     # -- the Sales Path --------------------------------------------------------------------
     @rpc_method

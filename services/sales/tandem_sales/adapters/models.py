@@ -149,6 +149,22 @@ stage_history = Table(
     Index("ix_stage_history_opportunity", "opportunity_id", "seq"),
 )
 
+# Who changed which field of an opportunity, account or contact, when, from what to
+# what: written in the transaction of the change, read by whoever may read the record.
+record_history = Table(
+    "record_history",
+    metadata,
+    Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("record_type", String(16), nullable=False),  # opportunity, account, contact
+    Column("record_id", String(64), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("actor_id", String(64)),  # null: the service itself
+    Column("action", String(32), nullable=False),
+    Column("changes", Text, nullable=False),  # JSON: {field: {"from", "to"}}
+    Column("correlation_id", String(128)),
+    Index("ix_record_history_record", "record_type", "record_id", "seq"),
+)
+
 # Documents an admin configures: "stages" (the Sales Path).
 sales_settings = documents_table(metadata, "sales_settings")
 

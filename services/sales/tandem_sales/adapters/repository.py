@@ -1,10 +1,11 @@
 """The SQL behind the use cases: accounts, contacts, products, opportunities with line
-items and stage history, lead conversions and the directory copy (the settings
-documents are tandem_plumbing.documents'). Plain functions over a session."""
+items and stage history, the records' field history, lead conversions and the directory
+copy (the settings documents are tandem_plumbing.documents'). Plain functions over a
+session."""
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Iterable, Mapping, Sequence
 
@@ -25,6 +26,7 @@ from .models import (
     opportunities,
     owners,
     products,
+    record_history,
     stage_history,
 )
 
@@ -319,6 +321,26 @@ def stage_changes(session: Session, opportunity_id: str) -> list[dict[str, Any]]
         changes.append({**row, "at": utc(row["at"]),
                         "amount": None if amount is None else money.from_minor(amount, row["currency"])})
     return changes
+
+
+# -- field history -------------------------------------------------------------------------
+def add_history(session: Session, record_type: str, record_id: str, entries: Sequence[tuple[str, Mapping]], *,
+                at: datetime, actor_id: str | None, correlation_id: str | None) -> None:
+    """Entries (action, {field: {"from", "to"}}) of one change of one record, in order."""
+    if entries:
+        session.execute(insert(record_history), [
+            {"record_type": record_type, "record_id": record_id, "at": at, "actor_id": actor_id, "action": action,
+             "changes": json.dumps(changes), "correlation_id": correlation_id} for action, changes in entries])
+
+
+def history_page(session: Session, record_type: str, record_id: str, *, limit: int,
+                 after_seq: int = 0) -> list[dict[str, Any]]:
+    query = (select(record_history)
+             .where(record_history.c.record_type == record_type, record_history.c.record_id == record_id,
+                    record_history.c.seq > after_seq)
+             .order_by(record_history.c.seq).limit(limit))
+    return [{**row, "at": utc(row["at"]), "changes": json.loads(row["changes"])}
+            for row in session.execute(query).mappings()]
 
 
 # -- lead conversions ----------------------------------------------------------------------

@@ -1,5 +1,5 @@
-"""What the sales use cases share: events, failures, who sees what, owners, versions
-and page tokens."""
+"""What the sales use cases share: events, history, failures, who sees what, owners,
+versions and page tokens."""
 from __future__ import annotations
 
 import base64
@@ -28,6 +28,13 @@ def now() -> datetime:
 def emit(session: Session, event_type: str, data: dict[str, Any], caller: Caller) -> None:
     record_event(session, Envelope(type=event_type, source=SOURCE, data=data,
                                    correlation_id=caller.request_id or None))
+
+
+def remember(session: Session, caller: Caller, record_type: str, record_id: str,
+             entries: list[tuple[str, dict[str, Any]]], at: datetime) -> None:
+    """A change's field-history entries, by the caller, in the change's transaction."""
+    repository.add_history(session, record_type, record_id, entries, at=at, actor_id=caller.user_id,
+                           correlation_id=caller.request_id or None)
 
 
 def not_found(what: str, record_id: str) -> Failure:

@@ -4,7 +4,8 @@ in one transaction, once per lead.
 
 The `lead_conversions` row is written first: a second conversion of the same lead
 waits on its primary key, fails when the first commits, and then answers with the
-first one's ids (replayed), having written nothing.
+first one's ids (replayed), having written nothing; to a caller who may see the
+opportunity it made, else "not found".
 """
 from __future__ import annotations
 
@@ -19,13 +20,12 @@ from tandem_plumbing.db import transaction
 from tandem_plumbing.failures import Caller
 
 from ..adapters import repository
-from ..adapters.models import accounts
 from ..domain import access, money
 from ..domain.accounts import Account
 from ..domain.fields import IDENTIFIER, day, email, invalid, text
 from ..domain.opportunities import new_opportunity
-from .common import check_owner, emit, not_found, now, visible
-from .customers import ACCOUNT_CREATED, insert_contact
+from .common import check_owner, not_found, now, visible
+from .customers import insert_account, insert_contact
 from .opportunities import insert_new
 from .stages import sales_path
 
@@ -108,7 +108,12 @@ def _checked(lead: LeadToConvert) -> dict[str, Any]:
     return clean
 
 
-def _replay(row: Mapping[str, Any]) -> Conversion:
+def _replay(session: Session, caller: Caller, row: Mapping[str, Any]) -> Conversion:
+    """The first conversion's ids, for a caller who may see the opportunity it made
+    (others learn nothing: not found)."""
+    opportunity = repository.get_opportunity(session, row["opportunity_id"])
+    if opportunity is None or not access.may_see(visible(session, caller), opportunity.owner_id):
+        raise not_found("conversion of lead", row["lead_id"])
     return Conversion(lead_id=row["lead_id"], account_id=row["account_id"], contact_id=row["contact_id"],
                       opportunity_id=row["opportunity_id"], account_created=row["account_created"], replayed=True)
 
@@ -119,17 +124,17 @@ def convert_lead(sessions: sessionmaker[Session], caller: Caller, lead: LeadToCo
     fields = _checked(lead)
     with sessions() as session:
         done = repository.get_conversion(session, fields["lead_id"])
-    if done is not None:
-        return _replay(done)
+        if done is not None:
+            return _replay(session, caller, done)
     try:
         with transaction(sessions) as session:
             return _convert(session, caller, lead, fields)
     except IntegrityError:
         with sessions() as session:
             done = repository.get_conversion(session, fields["lead_id"])
-        if done is None:
-            raise
-        return _replay(done)
+            if done is None:
+                raise
+            return _replay(session, caller, done)
 
 
 def _account(session: Session, lead: LeadToConvert, fields: Mapping[str, Any],
@@ -177,8 +182,7 @@ def _convert(session: Session, caller: Caller, lead: LeadToConvert, fields: Mapp
                                  opportunity_id=opportunity.id, account_created=account_created,
                                  converted_by=caller.user_id, converted_at=now())
     if account_created:
-        repository.insert_record(session, accounts, account)
-        emit(session, ACCOUNT_CREATED, {"account": account.snapshot(), "changed": []}, caller)
+        insert_account(session, caller, account)
     if contact is None:
         contact_fields = {name: fields.get(name) for name in ("first_name", "last_name", "email")}
         contact_fields.update(account_id=account.id, phone=lead.phone, title=lead.title)

@@ -1,6 +1,7 @@
 """Accounts and contacts: every sales user and service agent reads them; their owner,
-the owner's managers and admins change them. Events: account_created/changed,
-contact_created/changed, each with the whole snapshot and the changed fields."""
+the owner's managers and admins change them. Each change writes its field history.
+Events: account_created/changed, contact_created/changed, each with the whole snapshot
+and the changed fields."""
 from __future__ import annotations
 
 import uuid
@@ -11,7 +12,7 @@ from tandem_plumbing.failures import Caller
 
 from ..adapters import repository
 from ..adapters.models import accounts, contacts
-from ..domain import access
+from ..domain import access, history
 from ..domain.accounts import ACCOUNT, CONTACT, Account, Contact, makes_cycle
 from ..domain.fields import invalid, parse
 from .common import (
@@ -23,6 +24,7 @@ from .common import (
     not_found,
     now,
     paged,
+    remember,
     visible,
 )
 
@@ -88,6 +90,7 @@ def _update(session: Session, caller: Caller, kind: str, record_id: str, values:
         return None if validate_only else record
     changed = record.with_changes(**changes, version=record.version + 1, updated_at=now())
     repository.save_record(session, table, changed)
+    remember(session, caller, kind, changed.id, history.record_entries(differences), changed.updated_at)
     emit(session, event, {kind: changed.snapshot(), "changed": sorted(differences)}, caller)
     return changed
 
@@ -102,9 +105,15 @@ def create_account(session: Session, caller: Caller, values: Mapping[str, Any], 
     account = Account(id=uuid.uuid4().hex, **{name: fields.get(name) for name in (
         "name", "domain", "industry", "employees", "country", "website", "phone", "description", "parent_id")},
         owner_id=owner_id, created_at=at, updated_at=at, version=1)
-    repository.insert_record(session, accounts, account)
-    emit(session, ACCOUNT_CREATED, {"account": account.snapshot(), "changed": []}, caller)
+    insert_account(session, caller, account)
     return account
+
+
+def insert_account(session: Session, caller: Caller, account: Account) -> None:
+    """Write a checked new account, its history and its event."""
+    repository.insert_record(session, accounts, account)
+    remember(session, caller, "account", account.id, history.new_record_entries(account), account.created_at)
+    emit(session, ACCOUNT_CREATED, {"account": account.snapshot(), "changed": []}, caller)
 
 
 def get_account(session: Session, caller: Caller, account_id: str) -> Account:
@@ -142,12 +151,13 @@ def create_contact(session: Session, caller: Caller, values: Mapping[str, Any], 
 
 def insert_contact(session: Session, caller: Caller, fields: Mapping[str, Any], *, owner_id: str,
                    lead_id: str | None = None, contact_id: str | None = None) -> Contact:
-    """Write a checked new contact and announce it."""
+    """Write a checked new contact, its history and its event."""
     at = now()
     contact = Contact(id=contact_id or uuid.uuid4().hex, **{name: fields.get(name) for name in (
         "account_id", "first_name", "last_name", "email", "phone", "title")},
         owner_id=owner_id, lead_id=lead_id, created_at=at, updated_at=at, version=1)
     repository.insert_record(session, contacts, contact)
+    remember(session, caller, "contact", contact.id, history.new_record_entries(contact), at)
     emit(session, CONTACT_CREATED, {"contact": contact.snapshot(), "changed": []}, caller)
     return contact
 

@@ -1,8 +1,9 @@
-"""Opportunities, their line items and stage history. Only the owner's chain sees one
-(admins all, managers their team, reps their own, agents none). Every change bumps
-the version, is checked against `expected_version`, and announces the snapshot:
-opportunity_created / opportunity_changed, and opportunity_closed on entering a
-closed stage. Writers of one opportunity take turns (the row is read FOR UPDATE)."""
+"""Opportunities, their line items, stage history and field history. Only the owner's
+chain sees one (admins all, managers their team, reps their own, agents none). Every
+change bumps the version, is checked against `expected_version`, writes its field
+history and announces the snapshot: opportunity_created / opportunity_changed, and
+opportunity_closed on entering a closed stage. Writers of one opportunity take turns
+(the row is read FOR UPDATE)."""
 from __future__ import annotations
 
 from datetime import date
@@ -12,13 +13,14 @@ from sqlalchemy.orm import Session
 from tandem_plumbing.failures import Caller
 
 from ..adapters import repository
-from ..domain import access, money
+from ..domain import access, history, money
 from ..domain.accounts import Account
 from ..domain.fields import day, invalid, parse
 from ..domain.opportunities import (
     LINE_ITEM,
     LINE_ITEM_CHANGES,
     OPPORTUNITY,
+    LineItem,
     Opportunity,
     changed,
     changed_line_item,
@@ -28,11 +30,23 @@ from ..domain.opportunities import (
     with_line_items,
 )
 from ..domain.stages import CATEGORIES
-from .common import check_owner, check_version, decode_token, emit, limit_of, not_found, now, paged, visible
+from .common import (
+    check_owner,
+    check_version,
+    decode_token,
+    emit,
+    limit_of,
+    not_found,
+    now,
+    paged,
+    remember,
+    visible,
+)
 from .stages import sales_path
 
 OPPORTUNITY_CREATED, OPPORTUNITY_CHANGED, OPPORTUNITY_CLOSED = (
     "opportunity_created", "opportunity_changed", "opportunity_closed")
+OPPORTUNITY_RECORD = "opportunity"  # its record_type in the field history
 
 
 def account_for(session: Session, account_id: str) -> Account:
@@ -61,6 +75,8 @@ def insert_new(session: Session, caller: Caller, opportunity: Opportunity, accou
     """Write a checked new opportunity, its first stage history row and its events."""
     repository.insert_opportunity(session, opportunity, caller.user_id)
     repository.add_stage_change(session, opportunity, from_stage=None, actor_id=caller.user_id)
+    remember(session, caller, OPPORTUNITY_RECORD, opportunity.id, history.opportunity_entries(None, opportunity),
+             opportunity.created_at)
     snapshot = opportunity.snapshot(account_name)
     emit(session, OPPORTUNITY_CREATED, {"opportunity": snapshot}, caller)
     if opportunity.is_closed:
@@ -68,11 +84,16 @@ def insert_new(session: Session, caller: Caller, opportunity: Opportunity, accou
 
 
 def _save_changed(session: Session, caller: Caller, before: Opportunity, after: Opportunity, *,
-                  line_items_changed: bool = False) -> Opportunity:
+                  line_item: tuple[LineItem | None, LineItem | None] | None = None) -> Opportunity:
+    """Write a change (`line_item`: the one added, changed or removed, as (before, after)),
+    its stage and field history and its events."""
     after = after.with_changes(version=before.version + 1, updated_at=now())
-    repository.save_opportunity(session, after, line_items_changed=line_items_changed)
+    repository.save_opportunity(session, after, line_items_changed=line_item is not None)
     if after.stage != before.stage:
         repository.add_stage_change(session, after, from_stage=before.stage, actor_id=caller.user_id)
+    entries = ([history.line_item_entry(before, after, *line_item)] if line_item is not None
+               else history.opportunity_entries(before, after))
+    remember(session, caller, OPPORTUNITY_RECORD, after.id, entries, after.updated_at)
     snapshot = after.snapshot(repository.account_names(session, [after.account_id]).get(after.account_id))
     emit(session, OPPORTUNITY_CHANGED, {"opportunity": snapshot, "changes": changes_between(before, after)}, caller)
     if after.is_closed and after.stage != before.stage:
@@ -144,7 +165,7 @@ def add_line_item(session: Session, caller: Caller, opportunity_id: str, values:
     if validate_only:
         return None
     after = with_line_items(opportunity, [*opportunity.line_items, item])
-    return _save_changed(session, caller, opportunity, after, line_items_changed=True)
+    return _save_changed(session, caller, opportunity, after, line_item=(None, item))
 
 
 def _item_index(opportunity: Opportunity, line_item_id: str) -> int:
@@ -166,7 +187,8 @@ def update_line_item(session: Session, caller: Caller, opportunity_id: str, line
         return None
     if items[n] == opportunity.line_items[n]:
         return opportunity
-    return _save_changed(session, caller, opportunity, with_line_items(opportunity, items), line_items_changed=True)
+    return _save_changed(session, caller, opportunity, with_line_items(opportunity, items),
+                         line_item=(opportunity.line_items[n], items[n]))
 
 
 def remove_line_item(session: Session, caller: Caller, opportunity_id: str, line_item_id: str, *,
@@ -174,13 +196,28 @@ def remove_line_item(session: Session, caller: Caller, opportunity_id: str, line
     opportunity = _writable(session, caller, opportunity_id, expected_version)
     n = _item_index(opportunity, line_item_id)
     items = [*opportunity.line_items[:n], *opportunity.line_items[n + 1:]]
-    return _save_changed(session, caller, opportunity, with_line_items(opportunity, items), line_items_changed=True)
+    return _save_changed(session, caller, opportunity, with_line_items(opportunity, items),
+                         line_item=(opportunity.line_items[n], None))
 
 
 def stage_history(session: Session, caller: Caller, opportunity_id: str) -> list[dict[str, Any]]:
     """Every stage change, oldest first: who, when, from, to, and the deal at that moment."""
     get_opportunity(session, caller, opportunity_id)
     return repository.stage_changes(session, opportunity_id)
+
+
+def opportunity_history(session: Session, caller: Caller, opportunity_id: str, *, page_size: int = 0,
+                        page_token: str = "") -> tuple[list[dict[str, Any]], str | None]:
+    """Who changed which field, when, from what to what, oldest first; for whoever may
+    read the opportunity."""
+    after = decode_token(page_token, 1)
+    if after is not None and (not isinstance(after[0], int) or isinstance(after[0], bool)):
+        raise invalid({"page_token": "is not a token this API returned"})
+    get_opportunity(session, caller, opportunity_id)
+    limit = limit_of(page_size)
+    found = repository.history_page(session, OPPORTUNITY_RECORD, opportunity_id, limit=limit + 1,
+                                    after_seq=after[0] if after else 0)
+    return paged(found, limit, lambda entry: [entry["seq"]])
 
 
 def list_opportunities(session: Session, caller: Caller, *, owner_id: str | None = None,
