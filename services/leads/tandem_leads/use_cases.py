@@ -219,7 +219,7 @@ def create_lead(
         return None
     repository.lock_assignment(session)
     directory = repository.directory(session)
-    visible = access.visible_owners(caller, {r.id: r.manager_id for r in directory.values()})
+    visible = access.visible_leads(caller, {r.id: r.manager_id for r in directory.values()})
     if owner_id is None and caller.role == access.SALES_REP:
         owner_id = caller.user_id
     if owner_id is not None:
@@ -261,12 +261,13 @@ def create_lead(
 
 
 def _visible(session: Session, caller: Caller) -> set[str] | None:
-    return access.visible_owners(caller, repository.managers(session))
+    return access.visible_leads(caller, repository.managers(session))
 
 
 def get_lead(session: Session, caller: Caller, lead_id: str) -> Lead:
+    visible = _visible(session, caller)  # first: a caller refused outright learns nothing of ids
     lead = repository.get_lead(session, lead_id)
-    if lead is None or not access.may_see(_visible(session, caller), lead.owner_id):
+    if lead is None or not access.may_see(visible, lead.owner_id):
         raise _not_found(lead_id)
     return lead
 
@@ -287,8 +288,8 @@ def update_lead(
     changes = parse_changes(values, clear)
     if validate_only:
         return None
-    lead = repository.get_lead(session, lead_id, for_update=True)
     visible = _visible(session, caller)
+    lead = repository.get_lead(session, lead_id, for_update=True)
     if lead is None or not access.may_see(visible, lead.owner_id):
         raise _not_found(lead_id)
     if expected_version is not None and expected_version != lead.version:
@@ -438,6 +439,7 @@ def list_leads(
     """The caller's visible leads, newest first; `owner_id="none"`: the unassigned ones;
     `account_id`: those converted into that account; `email_domain`: those whose email
     is at that domain (case-insensitive)."""
+    visible = _visible(session, caller)
     problems = {}
     if status is not None and status not in STATUSES:
         problems["status"] = f"must be one of {', '.join(STATUSES)}"
@@ -452,7 +454,6 @@ def list_leads(
             problems["page_token"] = "is not a token this API returned"
     if problems:
         raise invalid(problems)
-    visible = _visible(session, caller)
     if visible is not None and not visible:
         return [], None
     limit = _page_size(page_size)

@@ -7,20 +7,29 @@ see is "not found", never "forbidden": its existence is not revealed.
 
 The public web-to-lead form reaches the service as the system caller role `web_form`:
 it creates web leads owned by the rules, and sees nothing (no lead is visible to it).
+Any other role is refused outright, never read as someone who sees everything.
 """
 from __future__ import annotations
 
 from typing import Mapping
 
-from tandem_plumbing.directory import may_see, visible_owners  # noqa: F401 (the leads rule)
+from tandem_plumbing.directory import may_see, visible_owners
 from tandem_plumbing.failures import Caller, Failure
 
-ADMIN, SALES_MANAGER, SALES_REP = "admin", "sales_manager", "sales_rep"
+ADMIN, SALES_MANAGER, SALES_REP, SERVICE_AGENT = "admin", "sales_manager", "sales_rep", "service_agent"
 CREATORS = (ADMIN, SALES_MANAGER, SALES_REP)
 WEB_FORM = "web_form"
+KNOWN_ROLES = (*CREATORS, SERVICE_AGENT, WEB_FORM)
 # What a visitor may fill in on the form; the gateway sets the source.
 WEB_FORM_FIELDS = frozenset(("first_name", "last_name", "email", "company", "title", "phone", "industry", "country",
                              "employees", "description", "source"))
+
+
+def visible_leads(caller: Caller, managers: Mapping[str, str | None]) -> set[str] | None:
+    """Whose leads the caller sees (None: everyone's; agents and the web form: nobody's)."""
+    if caller.role not in KNOWN_ROLES:
+        raise Failure("forbidden", "forbidden", f"the role {caller.role!r} has no access to leads")
+    return visible_owners(caller, managers)
 
 
 def check_may_create(caller: Caller) -> None:
