@@ -112,6 +112,7 @@ EXPECTED: dict[str, object] = {
     "PATCH /api/v1/opportunities/{opportunity_id}/line-items/{item_id}": OWNED_SALES,
     "DELETE /api/v1/opportunities/{opportunity_id}/line-items/{item_id}": OWNED_SALES,
     "GET /api/v1/opportunities/{opportunity_id}/stage-history": OWNED,
+    "GET /api/v1/opportunities/{opportunity_id}/history": OWNED,
     "GET /api/v1/opportunity-stages": SALES,
     "PUT /api/v1/opportunity-stages": ADMINS,
     "GET /api/v1/accounts/{account_id}/360": ANYONE,
