@@ -7,14 +7,15 @@
     tandem-<service> relay     # the outbox relay (pika)
 
 Nothing heavy is imported at module level: the `events` role must monkey-patch
-eventlet before anything else is imported.
+eventlet before anything else is imported. Every role logs and traces as
+telemetry.py says (LOG_FORMAT, OTEL_EXPORTER_OTLP_ENDPOINT, TANDEM_TRACES_FILE); the
+long-running ones serve /metrics when their metrics port is set.
 """
 from __future__ import annotations
 
 import argparse
 import importlib
 import logging
-import os
 import warnings
 from dataclasses import dataclass
 from importlib.metadata import version as package_version
@@ -37,8 +38,10 @@ def load(ref: str):
 
 
 def configure_logging(service: str, role: str) -> None:
-    level = os.environ.get("LOG_LEVEL", "INFO").upper()
-    logging.basicConfig(level=level, format=f"%(asctime)s %(levelname)s {service}.{role} %(name)s: %(message)s")
+    """Logs and traces of this process (telemetry.configure), with the libraries' chatter turned down."""
+    from .telemetry import configure
+
+    configure(service, role)
     logging.getLogger("pika").setLevel(logging.WARNING)
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     if role not in ("setup", "migrate"):  # Ops.Status reads the revision on every call
@@ -60,6 +63,8 @@ def service_main(spec: ServiceSpec, argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.with_relay and args.role != "grpc":
         parser.error("--with-relay goes with the grpc role")
+    if args.role == "events":
+        _green()  # before telemetry (or anything else) creates a lock or a thread
     configure_logging(spec.name, args.role)
     if args.role == "events":
         return _run_events(spec)
@@ -87,7 +92,9 @@ def relay(service: str) -> int:
     from .db import make_engine
     from .relay import run_relay
     from .settings import amqp_uri, database_url, env_float
+    from .telemetry import serve_metrics
 
+    serve_metrics(service, "relay")
     run_relay(make_engine(database_url(service)), service, amqp_uri(), env_float("OUTBOX_POLL_INTERVAL", 0.1))
     return 0
 
@@ -110,7 +117,9 @@ def _run_grpc(spec: ServiceSpec, with_relay: bool) -> int:
     from .ops import add_ops
     from .relay import OutboxRelay
     from .settings import amqp_uri, database_url, env_float, grpc_port
+    from .telemetry import serve_metrics
 
+    serve_metrics(spec.name, "grpc")
     engine = make_engine(database_url(spec.name))
     metadata = load(spec.models)
     register = load(spec.grpc) if spec.grpc else (lambda _server, _engine: [])
@@ -124,6 +133,7 @@ def _run_grpc(spec: ServiceSpec, with_relay: bool) -> int:
         # One process fewer per service; with several replicas, one relay publishes
         # and the others stand by (the relay's lock), so order still holds.
         outbox_relay = OutboxRelay(engine, spec.name, amqp_uri(), poll_interval=env_float("OUTBOX_POLL_INTERVAL", 0.1))
+        outbox_relay.watch_backlog()
         thread = threading.Thread(target=outbox_relay.run_forever, name="outbox-relay", daemon=True)
         thread.start()
 
@@ -135,7 +145,7 @@ def _run_grpc(spec: ServiceSpec, with_relay: bool) -> int:
     return 0
 
 
-def _run_events(spec: ServiceSpec) -> int:
+def _green() -> None:
     import eventlet
 
     eventlet.monkey_patch()
@@ -143,7 +153,14 @@ def _run_events(spec: ServiceSpec) -> int:
 
     make_psycopg_green()  # before psycopg is first imported
 
-    from .nameko_runner import run_service
 
+def _run_events(spec: ServiceSpec) -> int:
+    from .consumer import watch_parked
+    from .nameko_runner import run_service
+    from .settings import amqp_uri
+    from .telemetry import serve_metrics
+
+    if serve_metrics(spec.name, "events") is not None:
+        watch_parked(spec.name, amqp_uri())
     run_service(load(spec.events))
     return 0

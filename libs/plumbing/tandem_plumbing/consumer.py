@@ -20,13 +20,21 @@ replay parked messages.
 
 `Database.apply_once` runs the effect and records the event id in
 `processed_events` in one transaction, so a redelivered event changes nothing.
+
+Telemetry: each handler runs in a consumer span that continues the message's
+`traceparent` header (the relay's publish span) or else the envelope's, with the
+envelope's correlation id on its log lines; so the events it records continue the
+trace. Counted: messages by outcome (handled, retried, parked, invalid), handler
+failures and handler time; `watch_parked` reports the depth of `parked.<service>`.
 """
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import logging
+import time
 import traceback
-from functools import partial
+from functools import partial, wraps
 from typing import Any, Callable
 
 import eventlet
@@ -37,7 +45,7 @@ from nameko.messaging import QueueConsumer
 from nameko.standalone.events import get_event_exchange
 from sqlalchemy.exc import IntegrityError
 
-from . import parking
+from . import parking, telemetry
 from .db import make_engine, session_factory
 from .envelope import Envelope, InvalidEnvelope
 from .outbox import record_processed
@@ -120,6 +128,10 @@ class TandemEventHandler(EventHandler):
         except InvalidEnvelope as exc:
             self._park_and_ack(message, f"invalid envelope: {exc}")
             return
+        # The relay's publish span, when it traced one, is the closer parent.
+        header = (message.headers or {}).get(telemetry.TRACEPARENT)
+        if isinstance(header, str) and header:
+            envelope = dataclasses.replace(envelope, traceparent=header)
         super().handle_message(envelope, message)
 
     def handle_undecodable(self, message, exc: Exception) -> None:
@@ -128,23 +140,33 @@ class TandemEventHandler(EventHandler):
     def _park_and_ack(self, message, error: str) -> None:
         if self._reroute(message, lambda: self._park(message, error, attempts=0)):
             self.queue_consumer.ack_message(message)
+            self._count("invalid")
+
+    def _count(self, outcome: str) -> None:
+        telemetry.EVENTS_CONSUMED.labels(self.container.service_name, self.source_service, self.event_type,
+                                         outcome).inc()
 
     def handle_result(self, message, worker_ctx, result=None, exc_info=None):
+        outcome = "handled"
         if exc_info is not None:
+            telemetry.HANDLER_FAILURES.labels(self.container.service_name, self.source_service, self.event_type).inc()
             attempts = _attempts(message) + 1
             if attempts >= max_attempts():
                 error = "".join(traceback.format_exception(*exc_info))[-4000:]
-                reroute = partial(self._park, message, error, attempts)
+                reroute, outcome = partial(self._park, message, error, attempts), "parked"
             else:
                 log.warning("%s failed (attempt %d), retrying: %r", self.queue.name, attempts, exc_info[1])
                 reroute = partial(
                     self._republish, message, retry_queue(self.queue.name), {ATTEMPTS_HEADER: attempts},
                     expiration=retry_delay_ms() / 1000,
                 )
+                outcome = "retried"
             if not self._reroute(message, reroute):
                 return result, exc_info
         # Acknowledged only after the copy was confirmed: at least once, never lost.
-        return super().handle_result(message, worker_ctx, result, exc_info)
+        handled = super().handle_result(message, worker_ctx, result, exc_info)
+        self._count(outcome)
+        return handled
 
     def _reroute(self, message, publish: Callable[[], None]) -> bool:
         """Publish a copy; if that fails, give the message back to its queue (False)."""
@@ -182,7 +204,47 @@ class TandemEventHandler(EventHandler):
             )
 
 
-handles = TandemEventHandler.decorator
+def handles(source_service: str, event_type: str, **kwargs: Any):
+    """`@handles(source, type)`: the method consumes that event (TandemEventHandler), in a
+    span and with the event's correlation id (see the module's docstring)."""
+
+    def register(method):
+        observed = method if getattr(method, "_tandem_observed", False) else _observed(method)
+        return TandemEventHandler.decorator(source_service, event_type, **kwargs)(observed)
+
+    return register
+
+
+def _observed(method):
+    """Run the handler inside the trace and under the correlation id its event carries;
+    time it. Applied once per method, however many events it handles."""
+
+    @wraps(method)
+    def handler(self, event: Envelope, *args: Any, **kwargs: Any):
+        started = time.perf_counter()
+        attributes = {"messaging.system": "rabbitmq", "messaging.operation": "process",
+                      "messaging.message.id": event.id, "tandem.handler": f"{self.name}.{method.__name__}"}
+        try:
+            with telemetry.correlation(event.correlation_id), telemetry.span(
+                f"handle {event.source}.{event.type}", telemetry.SpanKind.CONSUMER,
+                telemetry.parent_context({telemetry.TRACEPARENT: event.traceparent}), attributes,
+            ):
+                return method(self, event, *args, **kwargs)
+        finally:
+            telemetry.HANDLER_SECONDS.labels(self.name, event.source, event.type).observe(time.perf_counter() - started)
+
+    handler._tandem_observed = True
+    return handler
+
+
+def watch_parked(service: str, amqp_uri: str) -> None:
+    """Report how many messages wait in `parked.<service>` on /metrics, read at each scrape."""
+
+    def read() -> int:
+        with Connection(amqp_uri, connect_timeout=2) as conn:
+            return conn.default_channel.queue_declare(parking.parked_queue_name(service), passive=True).message_count
+
+    telemetry.watch_parked(service, read)
 
 
 class _Store:

@@ -3,6 +3,9 @@
 `{"id", "type", "source", "time", "schema_version", "correlation_id", "data"}`:
 `id` is unique per event (consumers deduplicate on it), `source` is the service
 whose exchange (`<source>.events`) carries it and `type` its routing key.
+An optional `traceparent` (W3C) names the span that wrote the event, so that the
+trace of a request continues through the outbox and the broker into the handlers;
+it is left out when there is none, and messages without it stay valid.
 """
 from __future__ import annotations
 
@@ -32,9 +35,13 @@ class Envelope:
     schema_version: int = 1
     id: str = field(default_factory=lambda: uuid.uuid4().hex)
     time: str = field(default_factory=utcnow_rfc3339)
+    traceparent: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        body = asdict(self)
+        if body["traceparent"] is None:
+            del body["traceparent"]
+        return body
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), separators=(",", ":"), sort_keys=True)
@@ -61,4 +68,7 @@ class Envelope:
                 raise InvalidEnvelope(f"{name} must be a non-empty string")
         if body["correlation_id"] is not None and not isinstance(body["correlation_id"], str):
             raise InvalidEnvelope("correlation_id must be a string or null")
-        return cls(**{name: body[name] for name in _FIELDS})
+        traceparent = body.get("traceparent")
+        if traceparent is not None and not isinstance(traceparent, str):
+            raise InvalidEnvelope("traceparent must be a string or null")
+        return cls(**{name: body[name] for name in _FIELDS}, traceparent=traceparent)

@@ -1,5 +1,6 @@
 """Calling another service over gRPC: a deadline on every call, and a service that
-is down becomes a clear `ServiceUnavailable` instead of a hang or a raw RpcError."""
+is down becomes a clear `ServiceUnavailable` instead of a hang or a raw RpcError.
+Every call carries the current trace context (`traceparent` metadata, telemetry.py)."""
 from __future__ import annotations
 
 import threading
@@ -8,6 +9,7 @@ from typing import Any
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from . import telemetry
 from .failures import ServiceUnavailable
 from .rpc import failure_from_rpc_error
 from .service_auth import is_refusal, with_token
@@ -28,8 +30,8 @@ class _CallDefaults(
     grpc.StreamUnaryClientInterceptor,
     grpc.StreamStreamClientInterceptor,
 ):
-    """Give every call a deadline when the caller did not set one, and this process's
-    service token (service_auth.py) when it has one."""
+    """Give every call a deadline when the caller did not set one, this process's
+    service token (service_auth.py) when it has one, and the current `traceparent`."""
 
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
@@ -37,7 +39,11 @@ class _CallDefaults(
     def _complete(self, details):
         if details.timeout is None:
             details = details._replace(timeout=self.seconds)
-        return details._replace(metadata=with_token(details.metadata))
+        metadata = with_token(details.metadata)
+        current = telemetry.traceparent()
+        if current is not None:
+            metadata = (*(metadata or ()), (telemetry.TRACEPARENT, current))
+        return details._replace(metadata=metadata)
 
     def intercept_unary_unary(self, continuation, client_call_details, request):
         return continuation(self._complete(client_call_details), request)

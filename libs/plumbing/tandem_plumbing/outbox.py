@@ -7,6 +7,7 @@ transaction as the effect (see `consumer.Database.apply_once`).
 """
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime, timezone
 
 from sqlalchemy import (
@@ -29,6 +30,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from . import telemetry
+from .db import utc
 from .envelope import Envelope
 
 # Outbox row status.
@@ -81,12 +84,20 @@ def record_event(session: Session, envelope: Envelope) -> None:
     transactions commit one at a time, in `seq` order. Record events after the other
     writes of a use case, so the lock is held only up to the commit. SQLite writers
     are serialised already (BEGIN IMMEDIATE).
+
+    The current trace context rides in the envelope (`traceparent`), unless the
+    caller set one: the trace goes on from wherever the event was recorded.
     """
     session.connection()  # begins the transaction when none has begun yet
     transaction = session.get_transaction()
     if session.get_bind().dialect.name == "postgresql" and session.info.get(_LOCKED_IN) is not transaction:
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": OUTBOX_LOCK_KEY})
         session.info[_LOCKED_IN] = transaction  # once per transaction is enough
+    if envelope.traceparent is None:
+        current = telemetry.traceparent()
+        if current is not None:
+            envelope = dataclasses.replace(envelope, traceparent=current)
+    telemetry.add_event("outbox.recorded", {"event.type": envelope.type, "event.id": envelope.id})
     session.execute(
         insert(_outbox).values(
             event_id=envelope.id,
@@ -106,6 +117,18 @@ def record_processed(session: Session, consumer: str, event_id: str) -> None:
     session.execute(
         insert(_processed).values(consumer=consumer, event_id=event_id, processed_at=datetime.now(timezone.utc))
     )
+
+
+def pending_backlog(connection) -> tuple[int, float]:
+    """(pending rows, age in seconds of the oldest) for the relay's metrics: the status
+    index answers it without reading the published rows."""
+    oldest_created = func.min(_outbox.c.created_at, type_=DateTime(timezone=True))
+    count, oldest = connection.execute(
+        select(func.count(), oldest_created).where(_outbox.c.status == PENDING)
+    ).one()
+    if oldest is None:
+        return count, 0.0
+    return count, max(0.0, (datetime.now(timezone.utc) - utc(oldest)).total_seconds())
 
 
 def backlog(session: Session, outbox: Table) -> dict[str, int]:

@@ -16,11 +16,17 @@ Only one relay per service publishes at a time (order matters): on PostgreSQL it
 holds an advisory lock, on SQLite an exclusive file lock; a second one waits. A
 relay whose database session (and with it the advisory lock) dies stops publishing
 until it holds the lock again.
+
+Telemetry: events published and unroutable by type, failed passes, and (read at each
+scrape once `watch_backlog` was called) the pending rows and the age of the oldest.
+With tracing on, each publish is a span continuing the envelope's `traceparent` and
+the message carries the publish span's context in its `traceparent` header.
 """
 from __future__ import annotations
 
 import fcntl
 import hashlib
+import json
 import logging
 import signal
 import threading
@@ -33,7 +39,8 @@ import pika.exceptions
 from sqlalchemy import Engine, column, select, table, text, update
 from sqlalchemy.exc import DBAPIError
 
-from .outbox import PENDING, PUBLISHED, UNROUTABLE
+from . import telemetry
+from .outbox import PENDING, PUBLISHED, UNROUTABLE, pending_backlog
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +102,7 @@ class OutboxRelay:
             if not published:
                 self._idle(self.poll_interval)
         except _BROKER_ERRORS as exc:
+            telemetry.OUTBOX_FAILURES.labels(self.source).inc()
             log.warning("relay %s: broker unavailable (%r); retrying in %.1fs", self.source, exc, self._backoff)
             self._pause()
 
@@ -120,28 +128,51 @@ class OutboxRelay:
         try:
             for row in rows:
                 try:
-                    channel.basic_publish(
-                        exchange=self.exchange,
-                        routing_key=row.event_type,
-                        body=row.body.encode(),
-                        properties=pika.BasicProperties(
-                            content_type="application/json",
-                            content_encoding="utf-8",
-                            delivery_mode=pika.DeliveryMode.Persistent,
-                            message_id=row.event_id,
-                            type=row.event_type,
-                        ),
-                        mandatory=True,
-                    )
+                    self._publish(channel, row)
                     published.append(row.seq)
+                    telemetry.OUTBOX_PUBLISHED.labels(self.source, row.event_type).inc()
                 except pika.exceptions.UnroutableError:
                     log.warning("relay %s: no queue bound for %s (event %s)", self.source, row.event_type, row.event_id)
                     unroutable.append(row.seq)
+                    telemetry.OUTBOX_UNROUTABLE.labels(self.source, row.event_type).inc()
         finally:
             # Whatever the broker confirmed is marked, even if a later publish failed.
             self._mark(published, PUBLISHED)
             self._mark(unroutable, UNROUTABLE)
         return len(published) + len(unroutable)
+
+    def _publish(self, channel, row) -> None:
+        """One confirmed publish; traced as a child of the span that recorded the event."""
+        parent = telemetry.parent_context(json.loads(row.body)) if telemetry.tracing_enabled() else None
+        attributes = {"messaging.system": "rabbitmq", "messaging.destination.name": self.exchange,
+                      "messaging.rabbitmq.destination.routing_key": row.event_type,
+                      "messaging.message.id": row.event_id}
+        with telemetry.span(f"publish {self.source}.{row.event_type}", telemetry.SpanKind.PRODUCER, parent, attributes):
+            headers: dict[str, str] = {}
+            telemetry.inject(headers)
+            channel.basic_publish(
+                exchange=self.exchange,
+                routing_key=row.event_type,
+                body=row.body.encode(),
+                properties=pika.BasicProperties(
+                    content_type="application/json",
+                    content_encoding="utf-8",
+                    delivery_mode=pika.DeliveryMode.Persistent,
+                    message_id=row.event_id,
+                    type=row.event_type,
+                    headers=headers or None,
+                ),
+                mandatory=True,
+            )
+
+    def watch_backlog(self) -> None:
+        """Report this relay's outbox backlog on /metrics (telemetry.py), read at each scrape."""
+
+        def read() -> tuple[int, float]:
+            with self.engine.connect() as conn:
+                return pending_backlog(conn)
+
+        telemetry.watch_outbox(self.source, read)
 
     def _mark(self, seqs: list[int], status: str) -> None:
         if not seqs:
@@ -240,6 +271,7 @@ def _try_flock(lock_file) -> bool:
 def run_relay(engine: Engine, source: str, amqp_uri: str, poll_interval: float = 0.1) -> None:
     """Run until SIGTERM or SIGINT, then finish the current batch and exit."""
     relay = OutboxRelay(engine, source, amqp_uri, poll_interval=poll_interval)
+    relay.watch_backlog()
     signal.signal(signal.SIGTERM, relay.stop)
     signal.signal(signal.SIGINT, relay.stop)
     log.info("relay %s: publishing to exchange %s", source, relay.exchange)

@@ -8,6 +8,7 @@
 | `<SERVICE>_GRPC_PORT` | the service's default port below |
 | `<SERVICE>_GRPC_ADDR` | `127.0.0.1:<port>`: where clients find it |
 | `SERVICE_TOKEN` | unset: gRPC calls unauthenticated; set (>= 32 chars): required on every call (service_auth.py) |
+| `<SERVICE>_<ROLE>_METRICS_PORT`, `METRICS_PORT` | unset: no `/metrics`; the first one set is this process's (telemetry.py) |
 """
 from __future__ import annotations
 
@@ -55,6 +56,13 @@ def database_url(service: str) -> str:
 
 def grpc_port(service: str) -> int:
     return env_int(f"{service.upper()}_GRPC_PORT", DEFAULT_GRPC_PORTS[service])
+
+
+def metrics_port(service: str, role: str) -> int | None:
+    """Where this process serves /metrics: `LEADS_EVENTS_METRICS_PORT` before `METRICS_PORT`
+    (one environment for several processes, as under make run, needs the first)."""
+    value = env(f"{service.upper()}_{role.upper()}_METRICS_PORT", env("METRICS_PORT"))
+    return int(value) if value is not None else None
 
 
 def grpc_addr(service: str) -> str:
