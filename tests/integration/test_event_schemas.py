@@ -9,6 +9,7 @@ import json
 import re
 import shutil
 import urllib.parse
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -39,7 +40,7 @@ def schema_files(root: Path) -> dict[tuple[str, str, int], Path]:
 
 
 def load(uri: str) -> dict:
-    return json.loads(Path(urllib.parse.urlsplit(uri).path).read_text())
+    return json.loads(Path(urllib.request.url2pathname(urllib.parse.urlsplit(uri).path)).read_text())
 
 
 def validator(path: Path) -> Draft202012Validator:
