@@ -79,6 +79,11 @@ def test_a_lead_change_shows_who_changed_which_field_from_what_to_what(client, t
     statuses = assert_history_as_readable_as_the_record(client, team, path)
     assert statuses == {"admin": 200, "manager": 200, "rep1": 200, "rep3": 404, "agent": 404}
 
+    made(client.patch(path, headers=manager[1], json={"owner_id": team["rep2"][0]["id"]}), 200)
+    [assigned] = [e for e in by(history(client, path, manager[1]), manager[0]["id"]) if e["action"] == "assigned"]
+    assert assigned["changes"] == {"owner_id": {"from": rep[0]["id"], "to": team["rep2"][0]["id"]}}
+    assert client.get(f"{path}/history", headers=rep[1]).status_code == 404  # no longer rep1's to read
+
 
 def test_an_opportunity_change_shows_who_changed_which_field_from_what_to_what(client, team):
     rep, manager = team["rep1"], team["manager"]
