@@ -4,22 +4,35 @@
 vhost and (optionally) one PostgreSQL database per service, waits until `/readyz`
 answers 200, and on exit stops it like Ctrl-C, checking that every process it started
 is gone.
+
+`start_processes(...)` starts the same processes with the same environment, but each
+line of `deploy/Procfile` as a process of its own (after every package's `setup`), so
+that a test can stop and start one of them while the rest keep running; under honcho
+one process that exits stops them all.
 """
+import glob
 import os
+import secrets
+import shlex
+import shutil
 import signal
 import subprocess
+import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
+import psycopg
 import pytest
 import requests
 from sqlalchemy import text
 from tandem_plumbing.db import make_engine
-from tandem_plumbing.testing import free_ports
+from tandem_plumbing.testing import free_port, free_ports
 
 ROOT = Path(__file__).resolve().parents[2]
+PROCFILE = ROOT / "deploy" / "Procfile"
 SERVICES = ("leads", "sales", "service_desk", "forecast", "notify")
 ADMIN = {"email": "admin@example.com", "password": "correct-horse-battery"}
 
@@ -46,12 +59,40 @@ class System:
         assert r.status_code == 200, r.text
         return {"Authorization": f"Bearer {r.json()['access_token']}"}
 
+    def log_tail(self) -> str:
+        return self.log.read_text()[-6000:]
 
-def _wait_ready(system: System, proc: subprocess.Popen, seconds: float) -> dict:
+
+def make_team(system: System, sources: tuple[str, ...] = ("service_referral",)) -> dict:
+    """The team the flows work with: an admin, a service agent, a sales manager and a rep
+    below them, with leads of `sources` routed to the rep. Each member with `auth` headers."""
+    admin = system.login(**ADMIN)
+
+    def create(email, name, role, manager_id=None):
+        body = {"email": email, "name": name, "password": "a-long-password-1", "role": role}
+        if manager_id:
+            body["manager_id"] = manager_id
+        r = requests.post(f"{system.api}/users", json=body, headers=admin, timeout=10)
+        assert r.status_code == 201, r.text
+        return {**r.json(), "auth": system.login(email, "a-long-password-1")}
+
+    agent = create("ada@example.com", "Ada Agent", "service_agent")
+    manager = create("mia@example.com", "Mia Manager", "sales_manager")
+    rep = create("rex@example.com", "Rex Rep", "sales_rep", manager["id"])
+    # The services learn of the team through events; leads must know the rep to assign.
+    assert eventually(lambda: system.query("leads", "SELECT id FROM reps WHERE id = :id AND active", id=rep["id"]))
+    rules = {"rules": [{"name": f"{' and '.join(sources)} leads to Rex", "criteria": {"source": list(sources)},
+                        "assign_to": {"user_id": rep["id"]}}]}
+    r = requests.put(f"{system.api}/lead-assignment-rules", json=rules, headers=admin, timeout=10)
+    assert r.status_code == 200, r.text
+    return {"admin": admin, "agent": agent, "manager": manager, "rep": rep}
+
+
+def _wait_ready(system: System, exited: Callable[[], bool], seconds: float) -> dict:
     deadline = time.monotonic() + seconds
     last = None
     while time.monotonic() < deadline:
-        if proc.poll() is not None:
+        if exited():
             break
         try:
             last = requests.get(system.url + "/readyz", timeout=3)
@@ -60,8 +101,8 @@ def _wait_ready(system: System, proc: subprocess.Popen, seconds: float) -> dict:
         except requests.RequestException as exc:
             last = exc
         time.sleep(0.5)
-    tail = system.log.read_text()[-6000:]
-    pytest.fail(f"system not ready after {seconds}s (last: {getattr(last, 'text', last)}); log tail:\n{tail}")
+    pytest.fail(f"system not ready after {seconds}s (last: {getattr(last, 'text', last)}); log tail:\n"
+                f"{system.log_tail()}")
 
 
 def _descendants(pid: int) -> set[int]:
@@ -140,11 +181,9 @@ def eventually(check, seconds: float = 10.0, interval: float = 0.1):
         time.sleep(interval)
 
 
-@contextmanager
-def start_system(
-    workdir: Path, amqp_uri: str, database_urls: dict[str, str] | None = None, **extra_env: str
-) -> Iterator[System]:
-    """`make run` in the background on `workdir`; yields once ready, stops like Ctrl-C."""
+def _system_env(workdir: Path, amqp_uri: str, database_urls: dict[str, str] | None, extra_env: dict) -> dict:
+    """make run's environment for a system of its own: data directory, vhost, databases
+    and distinct free ports for the gateway and every service."""
     env = {k: v for k, v in os.environ.items() if not k.endswith("_DATABASE_URL")}
     ports = free_ports(1 + len(SERVICES))  # the gateway's and every service's, all distinct
     env.update(
@@ -160,6 +199,15 @@ def start_system(
         env[f"{service.upper()}_GRPC_PORT"] = str(ports.pop())
     for service, url in (database_urls or {}).items():
         env[f"{service.upper()}_DATABASE_URL"] = url
+    return env
+
+
+@contextmanager
+def start_system(
+    workdir: Path, amqp_uri: str, database_urls: dict[str, str] | None = None, **extra_env: str
+) -> Iterator[System]:
+    """`make run` in the background on `workdir`; yields once ready, stops like Ctrl-C."""
+    env = _system_env(workdir, amqp_uri, database_urls, extra_env)
     log = workdir / "run.log"
     started = time.monotonic()
     with open(log, "wb") as out:
@@ -169,9 +217,181 @@ def start_system(
     system = System(env, log)
     system.pid = proc.pid
     try:
-        ready = _wait_ready(system, proc, 180)
+        ready = _wait_ready(system, lambda: proc.poll() is not None, 180)
         system.ready_seconds = time.monotonic() - started
         system.readiness = ready
         yield system
     finally:
         _stop(proc, log)
+
+
+def procfile_commands(path: Path = PROCFILE) -> dict[str, str]:
+    """The processes `make run` starts: Procfile name -> shell command, in file order."""
+    commands = {}
+    for line in path.read_text().splitlines():
+        name, sep, command = line.partition(":")
+        if sep and not line.startswith("#"):
+            commands[name.strip()] = command.strip()
+    return commands
+
+
+class Processes(System):
+    """A system whose Procfile processes run one by one: `stop`, `start` or `restart`
+    any of them while the rest keep serving. Each process logs to `logs/<name>.log`
+    (appended to across restarts)."""
+
+    def __init__(self, env: dict, workdir: Path, commands: dict[str, str]):
+        super().__init__(env, workdir / "logs")
+        self.commands = commands
+        self.procs: dict[str, subprocess.Popen] = {}
+        self.log.mkdir(parents=True, exist_ok=True)
+
+    def log_of(self, name: str) -> Path:
+        return self.log / f"{name}.log"
+
+    def log_tail(self) -> str:
+        """The end of the log of every process that is not running, else of all."""
+        names = [n for n, p in self.procs.items() if p.poll() is not None] or list(self.procs)
+        return "\n".join(f"--- {n}\n{self.log_of(n).read_text()[-1500:]}" for n in names)
+
+    def running(self) -> list[str]:
+        return [name for name, proc in self.procs.items() if proc.poll() is None]
+
+    def start(self, *names: str) -> None:
+        for name in names:
+            assert name not in self.running(), f"{name} is already running"
+            with open(self.log_of(name), "ab") as out:
+                # As honcho does: the Procfile line through a shell, whose `exec` makes the
+                # service process itself the one that gets signals.
+                self.procs[name] = subprocess.Popen(
+                    ["/bin/sh", "-c", self.commands[name]], cwd=ROOT, env=self.env,
+                    stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+                )
+
+    def stop(self, *names: str, timeout: float = 40.0) -> dict[str, float]:
+        """SIGTERM to each (as honcho, systemd and Kubernetes send it), all at once; returns
+        the seconds each took to exit. Fails unless each exits by itself, with status 0,
+        within `timeout`, leaving no child behind."""
+        procs = {name: self.procs[name] for name in names}
+        children = {name: _descendants(proc.pid) for name, proc in procs.items()}
+        started = time.monotonic()
+        for proc in procs.values():
+            proc.send_signal(signal.SIGTERM)
+        took, failures = {}, []
+        for name, proc in procs.items():
+            try:
+                code = proc.wait(max(0.1, timeout - (time.monotonic() - started)))
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+                code = "killed: still running"
+            took[name] = time.monotonic() - started
+            if code != 0:
+                failures.append(f"{name} exited with {code} {took[name]:.1f}s after SIGTERM:\n"
+                                f"{self.log_of(name).read_text()[-3000:]}")
+        deadline = time.monotonic() + 10
+        left = set().union(*children.values()) if children else set()
+        while _alive(left) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        for pid in _alive(left):
+            os.kill(pid, signal.SIGKILL)
+            failures.append(f"process {pid} (a child) still ran after its parent stopped")
+        if failures:
+            pytest.fail("\n".join(failures))
+        return took
+
+    def restart(self, *names: str, down: float = 0.0) -> dict[str, float]:
+        """Stop them (gracefully, see `stop`), stay down `down` seconds, start them again."""
+        took = self.stop(*names)
+        time.sleep(down)
+        self.start(*names)
+        return took
+
+
+def _setup_everything(env: dict, log_dir: Path, commands: dict[str, str]) -> None:
+    """`tandem-<package> setup` for every package of the Procfile, in parallel, as make run does."""
+    programs = sorted({shlex.split(command.removeprefix("exec "))[0] for command in commands.values()})
+
+    def setup(program: str) -> tuple[str, int]:
+        with open(log_dir / f"{program.removeprefix('tandem-')}-setup.log", "wb") as out:
+            return program, subprocess.run([program, "setup"], cwd=ROOT, env=env, stdout=out,
+                                           stderr=subprocess.STDOUT).returncode
+
+    with ThreadPoolExecutor(len(programs)) as pool:
+        failed = [program for program, code in pool.map(setup, programs) if code != 0]
+    if failed:
+        tails = "\n".join((log_dir / f"{p.removeprefix('tandem-')}-setup.log").read_text()[-2000:] for p in failed)
+        pytest.fail(f"setup failed for {failed}:\n{tails}")
+
+
+@contextmanager
+def start_processes(
+    workdir: Path, amqp_uri: str, database_urls: dict[str, str] | None = None, names: list[str] | None = None,
+    **extra_env: str,
+) -> Iterator[Processes]:
+    """What `make run` does (the same environment, every package's `setup`, then the
+    Procfile's processes, or only `names`), but each process on its own; yields once
+    `/readyz` answers 200, then stops every process still running with SIGTERM and
+    fails unless each exits cleanly."""
+    env = _system_env(workdir, amqp_uri, database_urls, extra_env)
+    # As run.sh: the venv's commands first, unbuffered output, one shared service token.
+    env.update(PATH=f"{ROOT / '.venv' / 'bin'}{os.pathsep}{env.get('PATH', '')}", PYTHONUNBUFFERED="1")
+    env.setdefault("SERVICE_TOKEN", secrets.token_urlsafe(48))
+    Path(env["CRM_DATA_DIR"]).mkdir(parents=True, exist_ok=True)
+    commands = procfile_commands()
+    system = Processes(env, workdir, commands)
+    started = time.monotonic()
+    _setup_everything(env, system.log, commands)
+    try:
+        system.start(*(names or commands))
+        ready = _wait_ready(system, lambda: len(system.running()) < len(system.procs), 180)
+        system.ready_seconds = time.monotonic() - started
+        system.readiness = ready
+        yield system
+    finally:
+        system.stop(*system.running())
+
+
+def _postgres_program(name: str) -> str | None:
+    found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
+    return shutil.which(name) or (found[-1] if found else None)
+
+
+@contextmanager
+def private_postgres() -> Iterator[Callable[[str], str] | None]:
+    """A PostgreSQL cluster of the caller's own (initdb into a temporary directory, its
+    own port, stopped and removed at the end); yields `make_database(label) -> URL`, or
+    None where initdb is not installed. A whole system under load holds ~45 connections:
+    on a shared server (100 by default) it competes with every other test for them."""
+    initdb, pg_ctl = _postgres_program("initdb"), _postgres_program("pg_ctl")
+    if not (initdb and pg_ctl):
+        yield None
+        return
+    # initdb refuses to run as root: then the cluster belongs to the postgres user.
+    as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    data = Path(tempfile.mkdtemp(prefix="tandem-pg-"))
+    if as_user:
+        shutil.chown(data, "postgres")
+    port = free_port()
+    options = (f"-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={data} -c max_connections=200 "
+               "-c fsync=off -c synchronous_commit=off -c full_page_writes=off")
+
+    def run(*command: str) -> None:
+        done = subprocess.run([*as_user, *command], capture_output=True, text=True)
+        if done.returncode:
+            pytest.fail(f"{' '.join(command)} failed:\n{done.stdout}{done.stderr}")
+
+    try:
+        run(initdb, "-D", str(data / "db"), "-U", "postgres", "-A", "trust")
+        run(pg_ctl, "-D", str(data / "db"), "-l", str(data / "log"), "-o", options, "-w", "start")
+        admin = f"postgresql://postgres@127.0.0.1:{port}"
+
+        def make_database(label: str) -> str:
+            with psycopg.connect(f"{admin}/postgres", autocommit=True) as conn:
+                conn.execute(f'CREATE DATABASE "{label}"')
+            return f"postgresql+psycopg://postgres@127.0.0.1:{port}/{label}"
+
+        yield make_database
+    finally:
+        subprocess.run([*as_user, pg_ctl, "-D", str(data / "db"), "-m", "immediate", "-w", "stop"], capture_output=True)
+        shutil.rmtree(data, ignore_errors=True)
