@@ -25,6 +25,8 @@ DEFAULT_PREFERENCES = {
 }
 DEFAULT_HOT_LEAD_THRESHOLD = 80
 SETTINGS_EDITOR_ROLE = "admin"
+# The people who have an inbox; a system caller (the web form, another service) has none.
+USER_ROLES = ("admin", "sales_manager", "sales_rep", "service_agent")
 MIN_SCORE, MAX_SCORE = 0, 100
 SETTINGS_FIELDS = ("hot_lead_threshold",)
 _READ_ONLY = "is read-only: send the ETag you read in If-Match instead"
@@ -109,6 +111,12 @@ def effective_preferences(choices: Mapping[str, Mapping[str, bool]]) -> Choices:
         channel: {kind: choices.get(channel, {}).get(kind, DEFAULT_PREFERENCES[channel][kind]) for kind in KINDS}
         for channel in CHANNELS
     }
+
+
+def check_is_user(role: str) -> None:
+    """Every call is a person's, about their own inbox (the settings: read by anyone of them)."""
+    if role not in USER_ROLES:
+        raise Forbidden(f"the role {role!r} has no inbox")
 
 
 def check_may_change_settings(role: str) -> None:

@@ -44,6 +44,13 @@ def utcnow() -> datetime:
 
 
 # -- the directory copy, preferences, settings ---------------------------------------------------
+def user_of(caller) -> str:
+    """The calling person, whose inbox and preferences every API call is about (a
+    `tandem_plumbing.failures.Caller`); a system caller is refused."""
+    domain.check_is_user(caller.role)
+    return caller.user_id
+
+
 def _recipient(session: Session, user_id: str) -> domain.Recipient | None:
     row = session.execute(select(recipients).where(recipients.c.id == user_id)).mappings().first()
     if row is None:

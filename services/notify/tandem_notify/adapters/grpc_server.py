@@ -36,6 +36,11 @@ def _rpc(method):
     return rpc_method(translated)
 
 
+def _user(context) -> str:
+    """The calling person's id (metadata; refused: no caller, or a system caller)."""
+    return use_cases.user_of(caller_from(context))
+
+
 def _document(raw: str) -> Any:
     try:
         return json.loads(raw)
@@ -79,49 +84,49 @@ class NotificationsServicer(notify_pb2_grpc.NotificationsServicer):
 
     @_rpc
     def ListNotifications(self, request, context):
-        caller = caller_from(context)
+        user_id = _user(context)
         with self.sessions() as session:
             rows, next_token = use_cases.list_notifications(
-                session, caller.user_id, unread_only=request.unread_only,
+                session, user_id, unread_only=request.unread_only,
                 page_size=request.page_size or use_cases.DEFAULT_PAGE_SIZE, page_token=request.page_token,
             )
         return notify_pb2.NotificationPage(items=[_notification(row) for row in rows], next_page_token=next_token)
 
     @_rpc
     def MarkRead(self, request, context):
-        caller = caller_from(context)
+        user_id = _user(context)
         with transaction(self.sessions) as session:
-            return _notification(use_cases.mark_read(session, caller.user_id, request.id))
+            return _notification(use_cases.mark_read(session, user_id, request.id))
 
     @_rpc
     def MarkAllRead(self, request, context):
-        caller = caller_from(context)
+        user_id = _user(context)
         with transaction(self.sessions) as session:
-            return notify_pb2.MarkAllReadReply(marked=use_cases.mark_all_read(session, caller.user_id))
+            return notify_pb2.MarkAllReadReply(marked=use_cases.mark_all_read(session, user_id))
 
     @_rpc
     def GetPreferences(self, request, context):
-        caller = caller_from(context)
+        user_id = _user(context)
         with self.sessions() as session:
-            return _preferences(use_cases.get_preferences(session, caller.user_id))
+            return _preferences(use_cases.get_preferences(session, user_id))
 
     @_rpc
     def SetPreferences(self, request, context):
-        caller = caller_from(context)
+        user_id = _user(context)
         document = _document(request.document_json)
         with transaction(self.sessions) as session:
-            preferences = use_cases.set_preferences(session, caller.user_id, document, _expected(request))
+            preferences = use_cases.set_preferences(session, user_id, document, _expected(request))
         return _preferences(preferences)
 
     @_rpc
     def GetSettings(self, request, context):
-        caller_from(context)  # anonymous calls are refused
+        _user(context)  # anonymous and system calls are refused
         with self.sessions() as session:
             return _settings(use_cases.get_settings(session))
 
     @_rpc
     def SetSettings(self, request, context):
-        caller = caller_from(context)
+        caller = caller_from(context)  # admins only (set_settings)
         document = _document(request.document_json)
         with transaction(self.sessions) as session:
             settings = use_cases.set_settings(session, caller.role, document, _expected(request))
