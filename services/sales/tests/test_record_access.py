@@ -15,8 +15,8 @@ descriptors without an entry fails the test: a new RPC must say who may call it.
 Accounts and contacts are the CRM's org-wide public read (every sales user and service
 agent reads them; the owner, their managers and admins change them); opportunities, their
 line items and histories only the owner's chain; service agents see no opportunity.
-Writes that allow it are sent with validate_only (access is decided before it), so one
-caller's "ok" changes nothing the next caller sees.
+Writes that allow it are sent with validate_only (it answers what the change would,
+access included), so one caller's "ok" changes nothing the next caller sees.
 """
 from __future__ import annotations
 
@@ -164,7 +164,10 @@ TABLE: dict[str, list[Case]] = {
     # -- activities ------------------------------------------------------------------------
     "Activities/CreateActivity": [Case(lambda r: pb.CreateActivityRequest(activity=pb.ActivityFields(
         type="task", subject="Follow up", related_to=pb.RelatedTo(type="opportunity", id=r.opportunity.id))),
-        OWNED, note="on the rep's deal")],
+        OWNED, note="on the rep's deal"),
+        Case(lambda r: pb.CreateActivityRequest(activity=pb.ActivityFields(
+            type="task", subject="Follow up", related_to=pb.RelatedTo(type="opportunity", id=r.opportunity.id)),
+            validate_only=True), OWNED, note="only checked (validate_only)")],
     "Activities/GetActivity": [Case(lambda r: pb.GetRequest(id=r.activity.id), OWNED)],
     "Activities/ListActivities": [
         Case(lambda r: pb.ListActivitiesRequest(), SHOWN_TO_OWNERS, _has_activity, "the activities one sees"),
@@ -173,8 +176,13 @@ TABLE: dict[str, list[Case]] = {
         Case(lambda r: pb.ListActivitiesRequest(owner_id="rep1"), SHOWN_TO_OWNERS, _has_activity,
              "asking for the owner's by name"),
     ],
-    "Activities/UpdateActivity": [Case(lambda r: pb.UpdateActivityRequest(
-        id=r.activity.id, changes=pb.ActivityFields(description=f"noted {uuid.uuid4().hex[:6]}")), OWNED)],
+    "Activities/UpdateActivity": [
+        Case(lambda r: pb.UpdateActivityRequest(
+            id=r.activity.id, changes=pb.ActivityFields(description=f"noted {uuid.uuid4().hex[:6]}")), OWNED),
+        Case(lambda r: pb.UpdateActivityRequest(
+            id=r.activity.id, changes=pb.ActivityFields(subject="Checked"), validate_only=True), OWNED,
+            note="only checked (validate_only)"),
+    ],
     "Activities/TodayActivities": [Case(lambda r: pb.TodayActivitiesRequest(), rule(BLIND, owner=SEES),
                                         _has_activity, "the caller's own")],
 }

@@ -57,12 +57,12 @@ def create_activity(session: Session, caller: Caller, values: Mapping[str, Any],
     """A new activity, owned by the caller unless a manager or admin names someone in
     their team. Created completed, it is stamped completed now."""
     fields = parse_new_activity(values)
-    if validate_only:
-        return None
     visible = _visible(session, caller)
     _check_record(session, caller, visible, fields["related_type"], fields["related_id"])
     owner_id = fields.pop("owner_id", caller.user_id)
     check_owner(session, caller, visible, owner_id)
+    if validate_only:  # after the checks of the record and owner: it answers what the change would
+        return None
     at = now()
     activity = Activity(
         id=uuid.uuid4().hex, owner_id=owner_id,
@@ -109,8 +109,6 @@ def update_activity(
     """Change, complete, reopen, cancel or reassign an activity: its owner, their
     managers and admins. Nothing changed -> the activity as it was (same version)."""
     changes = parse_changes(values, clear)
-    if validate_only:
-        return None
     activity = activity_repository.get_activity(session, activity_id, for_update=True)
     visible = _visible(session, caller)
     if activity is None or not _may_see(session, caller, visible, activity):
@@ -122,6 +120,8 @@ def update_activity(
     field_changes = apply_changes(activity, changes, at)
     if "owner_id" in field_changes:
         check_owner(session, caller, visible, field_changes["owner_id"][1])
+    if validate_only:
+        return None
     if not field_changes:
         return activity
     changed = activity.with_changes(**{name: after for name, (_before, after) in field_changes.items()},
