@@ -73,6 +73,8 @@ def test_each_kind_of_breakage_fails(deploy_copy):
         "deploy-check: FAILED: hadolint deploy/images/Dockerfile",
         "deploy-check: FAILED: docker compose config deploy/compose.yaml",
         "deploy-check: FAILED: kustomize build deploy/k8s/overlays/broken",
+        "deploy-check: FAILED: kubernetes-validate overlay dev",
+        "deploy-check: FAILED: check_policy.py overlay dev",
         "deploy-check: FAILED: kubernetes-validate overlay production",
         "deploy-check: FAILED: check_policy.py overlay production",
     ], result.stderr
