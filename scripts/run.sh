@@ -19,7 +19,8 @@ port_open 127.0.0.1 "$GATEWAY_PORT" && die "port $GATEWAY_PORT is taken: set GAT
 say "migrating databases and declaring queues"
 pids=()
 for cmd in tandem-gateway tandem-leads tandem-sales tandem-service-desk tandem-forecast tandem-notify; do
-  "$cmd" setup >"$CRM_DATA_DIR/${cmd#tandem-}-setup.log" 2>&1 & pids+=($!)
+  # Human lines (whatever LOG_FORMAT the processes use): read below and by whoever opens the file.
+  LOG_FORMAT=text "$cmd" setup >"$CRM_DATA_DIR/${cmd#tandem-}-setup.log" 2>&1 & pids+=($!)
 done
 failed=0
 for i in "${!pids[@]}"; do wait "${pids[$i]}" || failed=1; done

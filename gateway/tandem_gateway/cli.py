@@ -16,7 +16,7 @@ import uuid
 from pathlib import Path
 
 from tandem_plumbing.cli import configure_logging, migrate, relay
-from tandem_plumbing.settings import data_dir, database_url, env
+from tandem_plumbing.settings import data_dir, database_url, env, metrics_port
 
 NAME = "gateway"
 PACKAGE = "tandem_gateway"
@@ -30,6 +30,8 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("role", choices=["setup", "migrate", "serve", "relay"])
     args = parser.parse_args(argv)
+    if args.role == "serve":
+        _metrics_dir_for_workers()
     configure_logging(NAME, args.role)
     return {"setup": setup, "migrate": lambda: migrate(NAME, PACKAGE), "serve": serve, "relay": lambda: relay(NAME)}[
         args.role
@@ -91,6 +93,19 @@ def _write_credentials(email: str, password: str) -> Path:
     with os.fdopen(fd, "w") as handle:
         handle.write(f"email: {email}\npassword: {password}\n")
     return path
+
+
+def _metrics_dir_for_workers() -> None:
+    """With a metrics port, gunicorn's workers write their metrics to PROMETHEUS_MULTIPROC_DIR
+    (default $CRM_DATA_DIR/gateway-metrics, emptied at start; http/telemetry.py serves
+    the sum). It must be set before prometheus_client is first imported."""
+    if metrics_port(NAME, "serve") is None:
+        return
+    path = Path(env("PROMETHEUS_MULTIPROC_DIR", str(data_dir() / "gateway-metrics")))
+    path.mkdir(parents=True, exist_ok=True)
+    for stale in path.glob("*.db"):
+        stale.unlink()
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(path)
 
 
 def serve() -> int:

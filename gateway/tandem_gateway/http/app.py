@@ -9,7 +9,7 @@ from tandem_plumbing.db import make_engine, session_factory
 
 from ..config import GatewayConfig
 from ..identity.security import Passwords, Tokens
-from . import identity_routes, ops_routes
+from . import identity_routes, ops_routes, telemetry
 from .areas import AREAS
 from .context import Gateway
 from .errors import register_error_handlers
@@ -41,6 +41,8 @@ def create_app(config: GatewayConfig | None = None, passwords: Passwords | None 
     def assign_request_id():
         client_id = request.headers.get(REQUEST_ID_HEADER, "")
         g.request_id = client_id if _SANE_REQUEST_ID.match(client_id) else uuid.uuid4().hex
+
+    telemetry.instrument(app)  # after the request id (the correlation id), before any refusal
 
     @app.after_request
     def send_request_id(response):

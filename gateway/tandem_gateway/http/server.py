@@ -7,6 +7,7 @@ from typing import Any
 from gunicorn.app.base import BaseApplication
 from tandem_plumbing.settings import env_int
 
+from . import telemetry
 from .app import create_app
 
 # Who, what, how it went, how long, and the id that ties it to logs and events.
@@ -28,6 +29,7 @@ def gunicorn_options() -> dict[str, Any]:
         # gunicorn >= 25.1 otherwise opens one control socket per user (~/.gunicorn),
         # which a second gateway on the same machine would fight over.
         "control_socket_disable": True,
+        **telemetry.gunicorn_options(),  # the workers' /metrics, JSON logs
     }
 
 

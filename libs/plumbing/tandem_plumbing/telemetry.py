@@ -103,6 +103,7 @@ def configure_logs(service: str, role: str) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel((env("LOG_LEVEL", "INFO") or "INFO").upper())
+    logging.captureWarnings(True)  # a library's warning is a log line too, in the same format
 
 
 # -- traces ------------------------------------------------------------------------
