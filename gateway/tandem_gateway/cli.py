@@ -12,6 +12,7 @@ import logging
 import os
 import secrets
 import sys
+import tempfile
 import uuid
 from pathlib import Path
 
@@ -97,11 +98,12 @@ def _write_credentials(email: str, password: str) -> Path:
 
 def _metrics_dir_for_workers() -> None:
     """With a metrics port, gunicorn's workers write their metrics to PROMETHEUS_MULTIPROC_DIR
-    (default $CRM_DATA_DIR/gateway-metrics, emptied at start; http/telemetry.py serves
-    the sum). It must be set before prometheus_client is first imported."""
+    (default: <temp dir>/tandem-gateway-metrics-<GATEWAY_PORT>, one per gateway; emptied at
+    start) and http/telemetry.py serves their sum. Set before prometheus_client is imported."""
     if metrics_port(NAME, "serve") is None:
         return
-    path = Path(env("PROMETHEUS_MULTIPROC_DIR", str(data_dir() / "gateway-metrics")))
+    default = Path(tempfile.gettempdir()) / f"tandem-gateway-metrics-{env('GATEWAY_PORT', '8080')}"
+    path = Path(env("PROMETHEUS_MULTIPROC_DIR", str(default)))
     path.mkdir(parents=True, exist_ok=True)
     for stale in path.glob("*.db"):
         stale.unlink()

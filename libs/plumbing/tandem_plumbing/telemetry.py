@@ -150,7 +150,7 @@ def span_record(span) -> dict[str, Any]:
         "parent_span_id": trace.format_span_id(parent.span_id) if parent else None,
         "name": span.name,
         "kind": span.kind.name,
-        "service": span.resource.attributes.get("service.name"),
+        "service": span.resource.attributes.get("tandem.service"),
         "role": span.resource.attributes.get("tandem.role"),
         "start_ns": span.start_time,
         "end_ns": span.end_time,
@@ -183,7 +183,10 @@ def configure_tracing(service: str, role: str, exporters: Sequence[Any] | None =
     from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor
 
-    resource = Resource.create({"service.name": service, "service.namespace": "tandem", "tandem.role": role})
+    attributes = {"service.namespace": "tandem", "tandem.service": service, "tandem.role": role}
+    if not env("OTEL_SERVICE_NAME"):  # an operator's name for it wins
+        attributes["service.name"] = service
+    resource = Resource.create(attributes)
     _provider = TracerProvider(resource=resource)
     for how, exporter in chosen:
         _provider.add_span_processor(SimpleSpanProcessor(exporter) if how == "simple" else BatchSpanProcessor(exporter))

@@ -244,9 +244,11 @@ def test_no_metrics_port_no_server(monkeypatch):
     assert telemetry.serve_metrics("leads", "grpc") is None
 
 
-def test_traces_file_gets_one_json_line_per_span(tmp_path):
+def test_traces_file_gets_one_json_line_per_span(tmp_path, monkeypatch):
+    monkeypatch.setenv("OTEL_SERVICE_NAME", "tandem-leads")  # what the operator calls it in the backend
     path = tmp_path / "traces.jsonl"
-    telemetry.configure_tracing("leads", "grpc", exporters=[telemetry.JsonLinesSpanExporter(str(path))])
+    memory = InMemorySpanExporter()
+    telemetry.configure_tracing("leads", "grpc", exporters=[telemetry.JsonLinesSpanExporter(str(path)), memory])
     try:
         with telemetry.span("outer") as outer, telemetry.span("inner", telemetry.SpanKind.CONSUMER):
             pass
@@ -257,3 +259,4 @@ def test_traces_file_gets_one_json_line_per_span(tmp_path):
     assert (inner["name"], inner["kind"], inner["service"], inner["role"]) == ("inner", "CONSUMER", "leads", "grpc")
     assert inner["trace_id"] == outer_line["trace_id"] == trace_id
     assert inner["parent_span_id"] == outer_id and outer_line["parent_span_id"] is None
+    assert memory.get_finished_spans()[0].resource.attributes["service.name"] == "tandem-leads"
