@@ -185,8 +185,8 @@ def events(gw):
 
 @pytest.fixture
 def every_service(run_service, monkeypatch) -> dict:
-    """A real gRPC server of every service, by name, each on its own PostgreSQL database
-    (a module that wants them all says `services = every_service`... as a fixture)."""
+    """A real gRPC server of every service, by name, each on its own PostgreSQL database;
+    a test module that wants them all behind the gateway overrides `services` with it."""
     from tandem_forecast.adapters import models as forecast_models
     from tandem_leads.adapters import models as leads_models
     from tandem_sales.adapters import models as sales_models

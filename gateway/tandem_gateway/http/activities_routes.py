@@ -18,7 +18,7 @@ from .auth import authenticated
 from .errors import validation_failed
 from .idempotency import REPLAYED, created_once
 from .openapi_parts import errors, json_body as json_content, ok, operation, query, ref
-from .representations import expected_version, json_body, known_params, opt, page_params, record
+from .representations import expected_version, json_body, known_params, opt, owner_checked, page_params, record
 from .services import ask, ask_or_report
 
 bp = Blueprint("activities", __name__, url_prefix="/api/v1")
@@ -132,7 +132,8 @@ def create_activity():
             _check_lead_visible(fields.related_to.id)
         return 201, activity_json(ask_or_report("sales", STUB, "CreateActivity", message, problems))
 
-    return created_once(payload, create, location=lambda activity: f"{ACTIVITIES_PATH}/{activity['id']}")
+    with owner_checked(payload.get("owner_id"), problems):
+        return created_once(payload, create, location=lambda activity: f"{ACTIVITIES_PATH}/{activity['id']}")
 
 
 @bp.get("/activities")
@@ -172,7 +173,8 @@ def update_activity(activity_id: str):
     changes, nulls = _fields(payload, problems)
     message = sales_pb2.UpdateActivityRequest(id=activity_id, changes=changes, clear=nulls,
                                               expected_version=version)
-    return record(activity_json(ask_or_report("sales", STUB, "UpdateActivity", message, problems)))
+    with owner_checked(payload.get("owner_id"), problems):
+        return record(activity_json(ask_or_report("sales", STUB, "UpdateActivity", message, problems)))
 
 
 def _timeline(related_type: str):

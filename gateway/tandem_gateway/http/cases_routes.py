@@ -34,12 +34,17 @@ class Field:
     expects: str = ""  # what to say when the type is wrong
 
 
+# What the service sets on a case, comment or referral (said so when a body has one).
+SERVER_OWNED = ("id", "number", "sla", "referrals", "case_id", "author_id", "agent_id", "lead_id", "assignee_id",
+                "reason", "opportunity_id", "outcome_amount", "created_at", "updated_at", "version")
+
+
 def _problems(body: dict[str, Any], fields: dict[str, Field], prefix: str = "") -> dict[str, str]:
     problems = {}
     for name, value in body.items():
         where, field = prefix + name, fields.get(name)
         if field is None:
-            problems[where] = "unknown field"
+            problems[where] = "is set by the server" if not prefix and name in SERVER_OWNED else "unknown field"
         elif value is None:
             if not field.nullable:
                 problems[where] = "must not be null"

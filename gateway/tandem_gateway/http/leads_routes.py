@@ -12,13 +12,14 @@ from typing import Any
 
 from flask import Blueprint, jsonify, request
 from tandem.leads.v1 import leads_pb2, leads_pb2_grpc
+from tandem_plumbing.rpc import RpcFailure
 
 from ..identity.domain import ADMIN, SALES_MANAGER, SALES_REP
 from .auth import authenticated
-from .errors import validation_failed
+from .errors import ApiError, validation_failed
 from .idempotency import REPLAYED, created_once
 from .openapi_parts import errors, json_body as json_content, ok, operation, query, ref
-from .representations import (expected_version, json_body, known_params, opt, page_params, record,
+from .representations import (expected_version, json_body, known_params, opt, owner_checked, page_params, record,
                               settings_document, settings_document_json)
 from .services import ask, ask_or_report
 
@@ -185,9 +186,10 @@ def create_lead():
     owner_id = _owner_id(payload, problems)
     if owner_id is not None:
         message.owner_id = owner_id
-    return created_once({"body": payload, "query": request.args.to_dict()},
-                        lambda: (201, lead_json(_ask_or_report("CreateLead", message, problems))),
-                        location=lambda lead: f"{LEADS_PATH}/{lead['id']}")
+    with owner_checked(owner_id, problems):
+        return created_once({"body": payload, "query": request.args.to_dict()},
+                            lambda: (201, lead_json(_ask_or_report("CreateLead", message, problems))),
+                            location=lambda lead: f"{LEADS_PATH}/{lead['id']}")
 
 
 @bp.get("/leads")
@@ -224,7 +226,8 @@ def update_lead(lead_id: str):
         message.owner_id = owner_id
     if version is not None:
         message.expected_version = version
-    return record(lead_json(_ask_or_report("UpdateLead", message, problems)))
+    with owner_checked(owner_id, problems):
+        return record(lead_json(_ask_or_report("UpdateLead", message, problems)))
 
 
 @bp.post("/leads/<lead_id>/convert")
@@ -264,7 +267,15 @@ def _put_setting(method: str):
     version = expected_version()
     if version is not None:
         message.expected_version = version
-    return record(settings_document(ask("leads", STUB, method, message)))
+    try:
+        return record(settings_document(ask("leads", STUB, method, message)))
+    except RpcFailure as failure:
+        fields = failure.details.get("fields")
+        if failure.kind != "invalid" or not isinstance(fields, dict):
+            raise
+        # The service names the document's own fields "document.<name>"; the body is the document.
+        fields = {name.removeprefix("document."): why for name, why in fields.items()}
+        raise ApiError(400, failure.code, failure.message, {**failure.details, "fields": fields}) from None
 
 
 @bp.get("/lead-scoring")
@@ -312,7 +323,7 @@ _LEAD_FIELDS = {
     "description": {**_NULLABLE_TEXT, "maxLength": 10000},
 }
 _OWNER = {"type": "string", "description": "admins: any active sales user; managers: themselves or their team; "
-                                           "reps: only themselves"}
+                                           "reps: only themselves (else 403 forbidden naming owner_id)"}
 _SETTING_META = {
     "version": {"type": "integer", "readOnly": True, "description": "0: the built-in default, never replaced"},
     "updated_at": {"type": ["string", "null"], "format": "date-time", "readOnly": True},
@@ -405,9 +416,11 @@ def _schemas() -> dict[str, Any]:
             "additionalProperties": False,
             "description": "null clears an optional field. The status moves new -> working | nurturing | "
                            "qualified | unqualified; an unqualified lead may be reopened (working, nurturing); "
-                           "a converted lead cannot change (422).",
+                           "a converted lead cannot change (422). id, score, score_factors, referral(s), "
+                           "conversion, times and version are the server's (400), as is the status converted.",
             "properties": {**_LEAD_FIELDS, "owner_id": {**_OWNER, "description": "reassign: managers within "
-                                                                                 "their team, admins"}},
+                                                                                 "their team, admins (else 403 "
+                                                                                 "forbidden naming owner_id)"}},
         },
         "LeadList": {
             "type": "object",

@@ -1,14 +1,18 @@
-"""JSON in and out: request bodies, the user resource, ETags."""
+"""JSON in and out: request bodies (and who may name which owner in one), the user
+resource, ETags."""
 from __future__ import annotations
 
 import json
 import re
+from contextlib import contextmanager
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Iterator
 
-from flask import jsonify, request
+from flask import g, jsonify, request
 
-from ..identity.domain import User
+from ..adapters import repository
+from ..identity.domain import ADMIN, SALES_MANAGER, User
+from .context import gateway
 from .errors import ApiError
 
 USERS_PATH = "/api/v1/users"
@@ -134,3 +138,39 @@ def known_params(*names: str) -> dict[str, str]:
 def page_params(problems: dict[str, str]) -> dict[str, Any]:
     """`page_size` and `page_token` for a List request; a bad size goes to `problems`."""
     return {"page_size": page_size(problems), "page_token": request.args.get("page_token", "")}
+
+
+def _owner_refusal(owner_id: Any) -> str | None:
+    """Why the caller may not give a record to `owner_id`, or None: admins give to anyone,
+    sales managers to themselves and anyone below them, everyone else only to themselves.
+    The services hold the same rule (and check that the owner may own it); the gateway
+    applies it too because it knows the hierarchy and can name the field."""
+    caller = g.user
+    if not isinstance(owner_id, str) or owner_id == caller.id or caller.role == ADMIN:
+        return None  # a malformed owner_id is a shape problem, found by the route
+    if caller.role != SALES_MANAGER:
+        return "you may give records only to yourself; a manager or an admin reassigns them"
+    with gateway().sessions() as session:
+        if repository.get(session, owner_id) is None:
+            return None  # no such user: the service says so
+        if caller.id in repository.chain_above(session, owner_id):
+            return None
+    return "you may give records only to yourself or someone below you"
+
+
+@contextmanager
+def owner_checked(owner_id: Any, problems: dict[str, str]) -> Iterator[None]:
+    """Around asking a service to create or change a record with `owner_id`: an owner
+    the caller may not name joins `problems`, so a 400 names it with every other bad
+    field; alone, it is a 403 `forbidden` naming `owner_id`."""
+    why = _owner_refusal(owner_id)
+    if why is None:
+        yield
+        return
+    problems["owner_id"] = why
+    try:
+        yield
+    except ApiError as exc:
+        if exc.code == "validation_failed" and exc.details.get("fields") == {"owner_id": why}:
+            raise ApiError(403, "forbidden", why, {"fields": {"owner_id": why}}) from None
+        raise

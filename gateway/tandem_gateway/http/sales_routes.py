@@ -19,7 +19,7 @@ from .auth import authenticated
 from .errors import ApiError, validation_failed
 from .idempotency import REPLAYED, created_once
 from .openapi_parts import errors, json_body as json_content, ok, operation, query, ref
-from .representations import expected_version, json_body, known_params, opt, page_params, record
+from .representations import expected_version, json_body, known_params, opt, owner_checked, page_params, record
 from .services import ask, ask_or_report
 
 bp = Blueprint("sales", __name__, url_prefix="/api/v1")
@@ -253,15 +253,18 @@ class _Resource:
         problems: dict[str, str] = {}
         values, _nulls = _fields(payload, self.fields, SERVER_OWNED[self.kind], problems)  # null: not given
         message = getattr(pb, f"Create{self.title}Request")(**{self.kind: self.fields_message(**values)})
-        return created_once(payload, lambda: (201, self.render(_checked(f"Create{self.title}", message, problems))),
-                            location=lambda body: f"{self.path}/{body['id']}")
+        with owner_checked(values.get("owner_id"), problems):
+            return created_once(payload,
+                                lambda: (201, self.render(_checked(f"Create{self.title}", message, problems))),
+                                location=lambda body: f"{self.path}/{body['id']}")
 
     def update(self, record_id: str, version: int | None):
         problems: dict[str, str] = {}
         values, nulls = _fields(json_body(), self.fields, SERVER_OWNED[self.kind], problems)
         message = getattr(pb, f"Update{self.title}Request")(id=record_id, changes=self.fields_message(**values),
                                                             clear=nulls)
-        return record(self.render(_checked(f"Update{self.title}", _with_version(message, version), problems)))
+        with owner_checked(values.get("owner_id"), problems):
+            return record(self.render(_checked(f"Update{self.title}", _with_version(message, version), problems)))
 
 
 ACCOUNTS = _Resource("account", "accounts", ACCOUNT_FIELDS, pb.AccountFields, account_json,
@@ -428,12 +431,15 @@ def _record_schema(fields: dict[str, Any], extra: dict[str, Any] | None = None) 
     return _object(properties, list(properties))
 
 
+OWNER_NOTE = ("an active sales user; left out: the caller. Admins name anyone, managers themselves or someone "
+              "below them, reps only themselves (else 403 forbidden naming owner_id)")
 _ACCOUNT_NOTES = {"domain": "stored lower-case; lead conversion matches accounts by it",
                   "employees": "company size", "country": "ISO 3166-1 alpha-2",
-                  "owner_id": "an active sales user; left out: the caller", "parent_id": "never a cycle"}
-_CONTACT_NOTES = {"email": "stored lower-case", "owner_id": "an active sales user; left out: the caller"}
+                  "owner_id": OWNER_NOTE, "parent_id": "never a cycle"}
+_CONTACT_NOTES = {"email": "stored lower-case", "owner_id": OWNER_NOTE}
 _PRODUCT_NOTES = {"code": "unique SKU", "active": "inactive products stay on old deals but cannot be added"}
 _OPPORTUNITY_NOTES = {
+    "owner_id": OWNER_NOTE,
     "amount": "refused (422 amount_from_line_items) while the opportunity has line items: it is their sum",
     "currency": "ISO 4217; fixed while the opportunity has line items",
     "close_date": "YYYY-MM-DD", "stage": "a stage of the Sales Path; left out on create: the first",
