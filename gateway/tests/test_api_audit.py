@@ -121,6 +121,24 @@ def test_an_opportunity_change_shows_who_changed_which_field_from_what_to_what(c
     assert client.get(f"{path}/history").status_code == 401
 
 
+def test_account_and_contact_changes_show_too_and_every_user_reads_them(client, team):
+    rep, manager = team["rep1"], team["manager"]
+    account = made(client.post("/api/v1/accounts", headers=rep[1], json={"name": "Acme"}))
+    contact = made(client.post("/api/v1/contacts", headers=rep[1], json={"first_name": "Ada",
+                                                                         "last_name": "Lovelace"}))
+    made(client.patch(f"/api/v1/accounts/{account['id']}", headers={**manager[1], "If-Match": '"1"'},
+                      json={"industry": "Retail"}), 200)
+    made(client.patch(f"/api/v1/contacts/{contact['id']}", headers={**manager[1], "If-Match": '"1"'},
+                      json={"account_id": account["id"], "title": "CTO"}), 200)
+    for path, changes in ((f"/api/v1/accounts/{account['id']}", {"industry": {"from": None, "to": "Retail"}}),
+                          (f"/api/v1/contacts/{contact['id']}", {"account_id": {"from": None, "to": account["id"]},
+                                                                 "title": {"from": None, "to": "CTO"}})):
+        [changed] = by(history(client, path, team["agent"][1]), manager[0]["id"])
+        assert (changed["action"], changed["changes"]) == ("updated", changes)
+        statuses = assert_history_as_readable_as_the_record(client, team, path)
+        assert set(statuses.values()) == {200}  # accounts and contacts: public read
+
+
 def test_a_case_change_shows_who_changed_which_field_from_what_to_what(client, team):
     agent = team["agent"]
     case = made(client.post("/api/v1/cases", headers=team["admin"][1], json={

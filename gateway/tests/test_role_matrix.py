@@ -96,10 +96,12 @@ EXPECTED: dict[str, object] = {
     "POST /api/v1/accounts": SALES,
     "GET /api/v1/accounts/{record_id}": ANYONE,  # the agent has a case on it
     "PATCH /api/v1/accounts/{record_id}": OWNED_READABLE,
+    "GET /api/v1/accounts/{record_id}/history": ANYONE,
     "GET /api/v1/contacts": ANYONE,
     "POST /api/v1/contacts": SALES,
     "GET /api/v1/contacts/{record_id}": ANYONE,
     "PATCH /api/v1/contacts/{record_id}": OWNED_READABLE,
+    "GET /api/v1/contacts/{record_id}/history": ANYONE,
     "GET /api/v1/products": SALES,  # the catalogue is for sales users
     "POST /api/v1/products": ADMINS,
     "GET /api/v1/products/{record_id}": SALES,

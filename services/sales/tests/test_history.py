@@ -145,8 +145,8 @@ def ask(db, team, serve_grpc):
     addr, _server = serve_grpc(lambda s: register(s, db.engine))
     stub = sales_pb2_grpc.SalesStub(channel(addr))
 
-    def ask(request, as_="rep1"):
-        return call("sales", stub.ListOpportunityHistory, request, metadata=caller_metadata(team[as_]))
+    def ask(request, as_="rep1", method="ListOpportunityHistory"):
+        return call("sales", getattr(stub, method), request, metadata=caller_metadata(team[as_]))
 
     return ask
 
@@ -159,7 +159,7 @@ def test_list_opportunity_history_pages_it_for_whoever_may_read_the_deal(db, tea
 
     seen, token = [], ""
     while True:
-        reply = ask(pb.ListOpportunityHistoryRequest(opportunity_id=deal.id, page_size=2, page_token=token),
+        reply = ask(pb.ListHistoryRequest(id=deal.id, page_size=2, page_token=token),
                     as_="manager")
         seen += reply.entries
         token = reply.next_page_token
@@ -172,8 +172,25 @@ def test_list_opportunity_history_pages_it_for_whoever_may_read_the_deal(db, tea
 
     for who in ("rep3", "agent"):
         with pytest.raises(RpcFailure) as refused:
-            ask(pb.ListOpportunityHistoryRequest(opportunity_id=deal.id), as_=who)
+            ask(pb.ListHistoryRequest(id=deal.id), as_=who)
         assert refused.value.kind == "not_found", who
     with pytest.raises(RpcFailure) as refused:
-        ask(pb.ListOpportunityHistoryRequest(opportunity_id=deal.id, page_token="garbage"))
+        ask(pb.ListHistoryRequest(id=deal.id, page_token="garbage"))
     assert refused.value.kind == "invalid" and set(refused.value.details["fields"]) == {"page_token"}
+
+
+def test_account_and_contact_history_for_every_reader(db, team, ask):
+    account = db.run(customers.create_account, team["rep1"], {"name": "Acme"})
+    contact = db.run(customers.create_contact, team["rep1"], {"first_name": "Ada", "last_name": "Lovelace"})
+    db.run(customers.update_account, team["manager"], account.id, {"industry": "Retail"})
+    db.run(customers.update_contact, team["admin"], contact.id, {"account_id": account.id})
+    for who in ("rep3", "agent"):  # public read: the history too
+        [_, changed] = ask(pb.ListHistoryRequest(id=account.id), as_=who, method="ListAccountHistory").entries
+        assert (changed.action, changed.actor_id, json.loads(changed.changes_json)) == (
+            "updated", "manager", {"industry": {"from": None, "to": "Retail"}})
+        [_, changed] = ask(pb.ListHistoryRequest(id=contact.id), as_=who, method="ListContactHistory").entries
+        assert (changed.actor_id, json.loads(changed.changes_json)) == (
+            "admin", {"account_id": {"from": None, "to": account.id}})
+    with pytest.raises(RpcFailure) as refused:
+        ask(pb.ListHistoryRequest(id="no-such-account"), method="ListAccountHistory")
+    assert refused.value.kind == "not_found"

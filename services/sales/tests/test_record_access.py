@@ -105,6 +105,7 @@ TABLE: dict[str, list[Case]] = {
     ],
     "Sales/UpdateAccount": [Case(lambda r: pb.UpdateAccountRequest(
         id=r.account.id, changes=pb.AccountFields(phone="+1 555"), validate_only=True), CHANGE_CUSTOMER)],
+    "Sales/ListAccountHistory": [Case(lambda r: pb.ListHistoryRequest(id=r.account.id), EVERYONE)],
     "Sales/GetAccountOverview": [Case(lambda r: pb.GetAccountOverviewRequest(id=r.account.id), SHOWN_TO_OWNERS,
                                       _overview_shows)],
     "Sales/CreateContact": [Case(lambda r: pb.CreateContactRequest(
@@ -118,6 +119,7 @@ TABLE: dict[str, list[Case]] = {
     ],
     "Sales/UpdateContact": [Case(lambda r: pb.UpdateContactRequest(
         id=r.contact.id, changes=pb.ContactFields(title="CTO"), validate_only=True), CHANGE_CUSTOMER)],
+    "Sales/ListContactHistory": [Case(lambda r: pb.ListHistoryRequest(id=r.contact.id), EVERYONE)],
     # -- products: sales users read, admins keep -------------------------------------------
     "Sales/CreateProduct": [Case(lambda r: pb.CreateProductRequest(product=pb.ProductFields(
         name="Desk", list_price=pb.Money(amount="10", currency="USD")), validate_only=True), ADMIN_ONLY)],
@@ -148,7 +150,7 @@ TABLE: dict[str, list[Case]] = {
     "Sales/RemoveLineItem": [Case(_fresh_line_item, OWNED)],
     "Sales/GetStageHistory": [Case(lambda r: pb.GetStageHistoryRequest(opportunity_id=r.opportunity.id), OWNED)],
     "Sales/ListOpportunityHistory": [Case(
-        lambda r: pb.ListOpportunityHistoryRequest(opportunity_id=r.opportunity.id), OWNED)],
+        lambda r: pb.ListHistoryRequest(id=r.opportunity.id), OWNED)],
     "Sales/GetStages": [Case(lambda r: pb.GetStagesRequest(), SALES_ONLY)],
     "Sales/PutStages": [Case(lambda r: pb.PutStagesRequest(stages=[pb.Stage(**s.document()) for s in DEFAULT_STAGES]),
                              ADMIN_ONLY)],

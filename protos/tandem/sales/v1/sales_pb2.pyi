@@ -582,15 +582,15 @@ class StageHistoryReply(_message.Message):
     changes: _containers.RepeatedCompositeFieldContainer[StageChange]
     def __init__(self, changes: _Optional[_Iterable[_Union[StageChange, _Mapping]]] = ...) -> None: ...
 
-class ListOpportunityHistoryRequest(_message.Message):
-    __slots__ = ("opportunity_id", "page_size", "page_token")
-    OPPORTUNITY_ID_FIELD_NUMBER: _ClassVar[int]
+class ListHistoryRequest(_message.Message):
+    __slots__ = ("id", "page_size", "page_token")
+    ID_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
-    opportunity_id: str
+    id: str
     page_size: int
     page_token: str
-    def __init__(self, opportunity_id: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+    def __init__(self, id: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
 
 class HistoryEntry(_message.Message):
     __slots__ = ("seq", "at", "actor_id", "action", "changes_json", "correlation_id")

@@ -54,6 +54,11 @@ class SalesStub:
                 request_serializer=tandem_dot_sales_dot_v1_dot_sales__pb2.UpdateAccountRequest.SerializeToString,
                 response_deserializer=tandem_dot_sales_dot_v1_dot_sales__pb2.Account.FromString,
                 _registered_method=True)
+        self.ListAccountHistory = channel.unary_unary(
+                '/tandem.sales.v1.Sales/ListAccountHistory',
+                request_serializer=tandem_dot_sales_dot_v1_dot_sales__pb2.ListHistoryRequest.SerializeToString,
+                response_deserializer=tandem_dot_sales_dot_v1_dot_sales__pb2.HistoryReply.FromString,
+                _registered_method=True)
         self.GetAccountOverview = channel.unary_unary(
                 '/tandem.sales.v1.Sales/GetAccountOverview',
                 request_serializer=tandem_dot_sales_dot_v1_dot_sales__pb2.GetAccountOverviewRequest.SerializeToString,
@@ -78,6 +83,11 @@ class SalesStub:
                 '/tandem.sales.v1.Sales/UpdateContact',
                 request_serializer=tandem_dot_sales_dot_v1_dot_sales__pb2.UpdateContactRequest.SerializeToString,
                 response_deserializer=tandem_dot_sales_dot_v1_dot_sales__pb2.Contact.FromString,
+                _registered_method=True)
+        self.ListContactHistory = channel.unary_unary(
+                '/tandem.sales.v1.Sales/ListContactHistory',
+                request_serializer=tandem_dot_sales_dot_v1_dot_sales__pb2.ListHistoryRequest.SerializeToString,
+                response_deserializer=tandem_dot_sales_dot_v1_dot_sales__pb2.HistoryReply.FromString,
                 _registered_method=True)
         self.CreateProduct = channel.unary_unary(
                 '/tandem.sales.v1.Sales/CreateProduct',
@@ -141,7 +151,7 @@ class SalesStub:
                 _registered_method=True)
         self.ListOpportunityHistory = channel.unary_unary(
                 '/tandem.sales.v1.Sales/ListOpportunityHistory',
-                request_serializer=tandem_dot_sales_dot_v1_dot_sales__pb2.ListOpportunityHistoryRequest.SerializeToString,
+                request_serializer=tandem_dot_sales_dot_v1_dot_sales__pb2.ListHistoryRequest.SerializeToString,
                 response_deserializer=tandem_dot_sales_dot_v1_dot_sales__pb2.HistoryReply.FromString,
                 _registered_method=True)
         self.GetStages = channel.unary_unary(
@@ -193,6 +203,13 @@ class SalesServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListAccountHistory(self, request, context):
+        """Who changed which field of one account, when, from what to what, oldest first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def GetAccountOverview(self, request, context):
         """The account with its contacts, opportunities (open and closed) and recent
         activities, in one answer: the sales part of the customer 360.
@@ -220,6 +237,12 @@ class SalesServicer:
         raise NotImplementedError('Method not implemented!')
 
     def UpdateContact(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListContactHistory(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -367,6 +390,11 @@ def add_SalesServicer_to_server(servicer, server):
                     request_deserializer=tandem_dot_sales_dot_v1_dot_sales__pb2.UpdateAccountRequest.FromString,
                     response_serializer=tandem_dot_sales_dot_v1_dot_sales__pb2.Account.SerializeToString,
             ),
+            'ListAccountHistory': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListAccountHistory,
+                    request_deserializer=tandem_dot_sales_dot_v1_dot_sales__pb2.ListHistoryRequest.FromString,
+                    response_serializer=tandem_dot_sales_dot_v1_dot_sales__pb2.HistoryReply.SerializeToString,
+            ),
             'GetAccountOverview': grpc.unary_unary_rpc_method_handler(
                     servicer.GetAccountOverview,
                     request_deserializer=tandem_dot_sales_dot_v1_dot_sales__pb2.GetAccountOverviewRequest.FromString,
@@ -391,6 +419,11 @@ def add_SalesServicer_to_server(servicer, server):
                     servicer.UpdateContact,
                     request_deserializer=tandem_dot_sales_dot_v1_dot_sales__pb2.UpdateContactRequest.FromString,
                     response_serializer=tandem_dot_sales_dot_v1_dot_sales__pb2.Contact.SerializeToString,
+            ),
+            'ListContactHistory': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListContactHistory,
+                    request_deserializer=tandem_dot_sales_dot_v1_dot_sales__pb2.ListHistoryRequest.FromString,
+                    response_serializer=tandem_dot_sales_dot_v1_dot_sales__pb2.HistoryReply.SerializeToString,
             ),
             'CreateProduct': grpc.unary_unary_rpc_method_handler(
                     servicer.CreateProduct,
@@ -454,7 +487,7 @@ def add_SalesServicer_to_server(servicer, server):
             ),
             'ListOpportunityHistory': grpc.unary_unary_rpc_method_handler(
                     servicer.ListOpportunityHistory,
-                    request_deserializer=tandem_dot_sales_dot_v1_dot_sales__pb2.ListOpportunityHistoryRequest.FromString,
+                    request_deserializer=tandem_dot_sales_dot_v1_dot_sales__pb2.ListHistoryRequest.FromString,
                     response_serializer=tandem_dot_sales_dot_v1_dot_sales__pb2.HistoryReply.SerializeToString,
             ),
             'GetStages': grpc.unary_unary_rpc_method_handler(
@@ -597,6 +630,33 @@ class Sales:
             _registered_method=True)
 
     @staticmethod
+    def ListAccountHistory(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tandem.sales.v1.Sales/ListAccountHistory',
+            tandem_dot_sales_dot_v1_dot_sales__pb2.ListHistoryRequest.SerializeToString,
+            tandem_dot_sales_dot_v1_dot_sales__pb2.HistoryReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
     def GetAccountOverview(request,
             target,
             options=(),
@@ -721,6 +781,33 @@ class Sales:
             '/tandem.sales.v1.Sales/UpdateContact',
             tandem_dot_sales_dot_v1_dot_sales__pb2.UpdateContactRequest.SerializeToString,
             tandem_dot_sales_dot_v1_dot_sales__pb2.Contact.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListContactHistory(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tandem.sales.v1.Sales/ListContactHistory',
+            tandem_dot_sales_dot_v1_dot_sales__pb2.ListHistoryRequest.SerializeToString,
+            tandem_dot_sales_dot_v1_dot_sales__pb2.HistoryReply.FromString,
             options,
             channel_credentials,
             insecure,
@@ -1070,7 +1157,7 @@ class Sales:
             request,
             target,
             '/tandem.sales.v1.Sales/ListOpportunityHistory',
-            tandem_dot_sales_dot_v1_dot_sales__pb2.ListOpportunityHistoryRequest.SerializeToString,
+            tandem_dot_sales_dot_v1_dot_sales__pb2.ListHistoryRequest.SerializeToString,
             tandem_dot_sales_dot_v1_dot_sales__pb2.HistoryReply.FromString,
             options,
             channel_credentials,

@@ -151,6 +151,12 @@ class SalesServicer(sales_pb2_grpc.SalesServicer):
                               validate_only=request.validate_only)
         return render(changed) if changed else empty()
 
+    def _history(self, use_case, context, request):
+        entries, token = self._read(use_case, caller_from(context), request.id, page_size=request.page_size,
+                                    page_token=request.page_token)
+        return sales_pb2.HistoryReply(entries=[_history_entry_message(e) for e in entries],
+                                      next_page_token=token or "")
+
     # -- accounts --------------------------------------------------------------------------
     @rpc_method
     def CreateAccount(self, request, context):
@@ -171,6 +177,10 @@ class SalesServicer(sales_pb2_grpc.SalesServicer):
     @rpc_method
     def UpdateAccount(self, request, context):
         return self._update(customers.update_account, account_message, sales_pb2.Account, context, request)
+
+    @rpc_method
+    def ListAccountHistory(self, request, context):
+        return self._history(customers.account_history, context, request)
 
     @rpc_method
     def GetAccountOverview(self, request, context):
@@ -204,6 +214,10 @@ class SalesServicer(sales_pb2_grpc.SalesServicer):
     @rpc_method
     def UpdateContact(self, request, context):
         return self._update(customers.update_contact, contact_message, sales_pb2.Contact, context, request)
+
+    @rpc_method
+    def ListContactHistory(self, request, context):
+        return self._history(customers.contact_history, context, request)
 
     # -- products --------------------------------------------------------------------------
     @rpc_method
@@ -275,10 +289,7 @@ class SalesServicer(sales_pb2_grpc.SalesServicer):
 
     @rpc_method
     def ListOpportunityHistory(self, request, context):
-        entries, token = self._read(opportunities.opportunity_history, caller_from(context), request.opportunity_id,
-                                    page_size=request.page_size, page_token=request.page_token)
-        return sales_pb2.HistoryReply(entries=[_history_entry_message(e) for e in entries],
-                                      next_page_token=token or "")
+        return self._history(opportunities.opportunity_history, context, request)
 
     # -- the Sales Path --------------------------------------------------------------------
     @rpc_method

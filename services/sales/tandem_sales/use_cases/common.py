@@ -37,6 +37,18 @@ def remember(session: Session, caller: Caller, record_type: str, record_id: str,
                            correlation_id=caller.request_id or None)
 
 
+def history_page(session: Session, record_type: str, record_id: str, page_size: int,
+                 page_token: str) -> tuple[list[dict[str, Any]], str | None]:
+    """A page of a record's field history, oldest first (the caller was checked)."""
+    after = decode_token(page_token, 1)
+    if after is not None and (not isinstance(after[0], int) or isinstance(after[0], bool)):
+        raise invalid({"page_token": "is not a token this API returned"})
+    limit = limit_of(page_size)
+    found = repository.history_page(session, record_type, record_id, limit=limit + 1,
+                                    after_seq=after[0] if after else 0)
+    return paged(found, limit, lambda entry: [entry["seq"]])
+
+
 def not_found(what: str, record_id: str) -> Failure:
     return Failure("not_found", "not_found", f"no {what} {record_id}")
 

@@ -20,6 +20,7 @@ from .common import (
     check_version,
     decode_token,
     emit,
+    history_page,
     limit_of,
     not_found,
     now,
@@ -95,6 +96,13 @@ def _update(session: Session, caller: Caller, kind: str, record_id: str, values:
     return changed
 
 
+def _history(session: Session, caller: Caller, kind: str, record_id: str, page_size: int,
+             page_token: str) -> tuple[list[dict[str, Any]], str | None]:
+    """Who changed which field, when, from what to what, oldest first; for whoever may read it."""
+    _get(session, caller, kind, record_id)
+    return history_page(session, kind, record_id, page_size, page_token)
+
+
 # -- accounts ------------------------------------------------------------------------------
 def create_account(session: Session, caller: Caller, values: Mapping[str, Any], *,
                    validate_only: bool = False) -> Account | None:
@@ -125,6 +133,11 @@ def update_account(session: Session, caller: Caller, account_id: str, values: Ma
                    validate_only: bool = False) -> Account | None:
     return _update(session, caller, "account", account_id, values, clear=clear, expected_version=expected_version,
                    validate_only=validate_only)
+
+
+def account_history(session: Session, caller: Caller, account_id: str, *, page_size: int = 0,
+                    page_token: str = "") -> tuple[list[dict[str, Any]], str | None]:
+    return _history(session, caller, "account", account_id, page_size, page_token)
 
 
 def list_accounts(session: Session, caller: Caller, *, owner_id: str | None = None, q: str | None = None,
@@ -171,6 +184,11 @@ def update_contact(session: Session, caller: Caller, contact_id: str, values: Ma
                    validate_only: bool = False) -> Contact | None:
     return _update(session, caller, "contact", contact_id, values, clear=clear, expected_version=expected_version,
                    validate_only=validate_only)
+
+
+def contact_history(session: Session, caller: Caller, contact_id: str, *, page_size: int = 0,
+                    page_token: str = "") -> tuple[list[dict[str, Any]], str | None]:
+    return _history(session, caller, "contact", contact_id, page_size, page_token)
 
 
 def list_contacts(session: Session, caller: Caller, *, account_id: str | None = None, owner_id: str | None = None,

@@ -35,6 +35,7 @@ from .common import (
     check_version,
     decode_token,
     emit,
+    history_page,
     limit_of,
     not_found,
     now,
@@ -210,14 +211,8 @@ def opportunity_history(session: Session, caller: Caller, opportunity_id: str, *
                         page_token: str = "") -> tuple[list[dict[str, Any]], str | None]:
     """Who changed which field, when, from what to what, oldest first; for whoever may
     read the opportunity."""
-    after = decode_token(page_token, 1)
-    if after is not None and (not isinstance(after[0], int) or isinstance(after[0], bool)):
-        raise invalid({"page_token": "is not a token this API returned"})
     get_opportunity(session, caller, opportunity_id)
-    limit = limit_of(page_size)
-    found = repository.history_page(session, OPPORTUNITY_RECORD, opportunity_id, limit=limit + 1,
-                                    after_seq=after[0] if after else 0)
-    return paged(found, limit, lambda entry: [entry["seq"]])
+    return history_page(session, OPPORTUNITY_RECORD, opportunity_id, page_size, page_token)
 
 
 def list_opportunities(session: Session, caller: Caller, *, owner_id: str | None = None,
