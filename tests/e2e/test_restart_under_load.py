@@ -4,10 +4,11 @@ steady load, and no event is lost and no request fails beyond the client's retry
 Every process of `deploy/Procfile` runs on its own (`start_processes`: honcho would stop
 them all when one exits), on PostgreSQL databases and a vhost of this test's own. A
 service agent refers upsells from support cases and a rep enters leads over HTTP, at a
-fixed rate, through a client that retries a 502/503/504 or a connection error with the
-same `Idempotency-Key` (bounded, backing off), as a well-behaved client does. Mid-way
+fixed rate, through a client that retries a 502/503/504, a connection error or a timeout
+with the same `Idempotency-Key` (bounded, backing off), as a well-behaved client does. Mid-way
 leads' gRPC server (with its outbox relay) and events consumer get SIGTERM, stay down a
-while and start again, as a rolling upgrade does to them; later notify's do too.
+while and start again, as a rolling upgrade does to them; later notify's, then the
+gateway's (the API and its relay: clients meet refused connections).
 
 Then: every request succeeded in the end (retries counted and printed); every referral
 became exactly one lead, assigned, and the referral on the case says `assigned`; every
@@ -36,7 +37,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 RATE = 10  # requests a second: referrals and lead entries, alternating
 SECONDS = 30
 # (seconds into the load, the processes restarted together, seconds they stay down)
-RESTARTS = [(8.0, ("leads-grpc", "leads-events"), 2.0), (19.0, ("notify-grpc", "notify-events"), 1.0)]
+RESTARTS = [(8.0, ("leads-grpc", "leads-events"), 2.0), (17.0, ("notify-grpc", "notify-events"), 1.0),
+            (23.0, ("gateway", "gateway-relay"), 1.0)]
 # The event types of these flows: each one has a consumer, so none may be unroutable.
 FLOW_EVENTS = ("referral_submitted", "referral_status_changed", "lead_created", "lead_referral_attached",
                "lead_assigned", "user_created", "user_changed")
@@ -46,6 +48,7 @@ FLOW_EVENTS = ("referral_submitted", "referral_status_changed", "lead_created", 
 class Outcome:
     status: int | str | None = None
     body: dict = field(default_factory=dict)
+    replayed: bool = False  # the answer came from the Idempotency-Key: an earlier attempt created
     failures: list[tuple[float, str]] = field(default_factory=list)  # when, and what, each retried attempt met
 
     @property
@@ -54,18 +57,20 @@ class Outcome:
 
 
 def post_with_retry(url: str, body: dict, headers: dict, give_up_after: float = 60.0) -> Outcome:
-    """POST with an Idempotency-Key; a 502/503/504 or a connection error is tried again
-    with the same key, waiting 0.25 s, doubling to 2 s, for at most `give_up_after` seconds."""
+    """POST with an Idempotency-Key; a 502/503/504, a connection error or a timeout is tried
+    again with the same key, waiting 0.25 s, doubling to 2 s, for at most `give_up_after`
+    seconds. (A timed-out POST may have created: the key makes its retry answer that.)"""
     headers = {**headers, "Idempotency-Key": uuid.uuid4().hex}
     outcome, wait, deadline = Outcome(), 0.25, time.monotonic() + give_up_after
     while True:
         try:
-            r = requests.post(url, json=body, headers=headers, timeout=15)
-        except requests.ConnectionError as exc:
+            r = requests.post(url, json=body, headers=headers, timeout=10)
+        except (requests.ConnectionError, requests.Timeout) as exc:
             failure = type(exc).__name__
         else:
             if r.status_code not in (502, 503, 504):
                 outcome.status, outcome.body = r.status_code, r.json()
+                outcome.replayed = r.headers.get("Idempotent-Replayed") == "true"
                 return outcome
             failure = str(r.status_code)
         if time.monotonic() + wait > deadline:
@@ -88,7 +93,7 @@ def system(make_vhost, make_database, tmp_path):
             yield system
 
 
-def test_restarting_leads_and_notify_under_load_loses_nothing(system: Processes, tandem_infra):
+def test_restarting_leads_notify_and_the_gateway_under_load_loses_nothing(system: Processes, tandem_infra):
     team = make_team(system, sources=("service_referral", "web"))
     agent, rep = team["agent"], team["rep"]
     run = uuid.uuid4().hex[:6]
@@ -131,7 +136,8 @@ def test_restarting_leads_and_notify_under_load_loses_nothing(system: Processes,
     print(f"[restart] {jobs} requests in {load_seconds:.1f}s; {'; '.join(restarts)}")
     print(f"[restart] {len(retried)} requests needed a retry ({sum(len(r.failures) for r in retried.values())} "
           f"retries, at most {max((r.attempts for r in results.values()), default=1)} attempts): "
-          f"{dict(Counter(f for r in retried.values() for _, f in r.failures))}")
+          f"{dict(Counter(f for r in retried.values() for _, f in r.failures))}; "
+          f"{sum(r.replayed for r in results.values())} answered from their Idempotency-Key")
     if retried:
         seen = [when - start for r in retried.values() for when, _ in r.failures]
         print(f"[restart] failed attempts from {min(seen):.1f}s to {max(seen):.1f}s into the load")
