@@ -165,6 +165,10 @@ def test_reports_are_private_and_versioned(db, team, deals):
     assert [r["id"] for r in first] == [mine["id"]] and token
     assert [r["id"] for r in db.run(reports.list_reports, team["admin"], page_size=1, page_token=token)[0]] == [
         theirs["id"]]
+    for garbage in ("a", "_w", "ªÛF"):  # not base64; not UTF-8 inside; not even ASCII (was a 500)
+        with pytest.raises(Failure) as caught:
+            db.run(reports.list_dashboards, team["admin"], page_token=garbage)
+        assert caught.value.details["fields"] == {"page_token": "is not a token this API returned"}
 
     changed = db.run(reports.update_report, team["rep1"], mine["id"], name="Mine by status",
                      changes={"group_by": ["status"]}, expected_version=1)

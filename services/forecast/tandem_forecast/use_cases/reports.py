@@ -5,7 +5,6 @@ Service agents are refused every call."""
 from __future__ import annotations
 
 import base64
-import binascii
 import time
 import uuid
 from datetime import datetime, timezone
@@ -59,7 +58,7 @@ def _list(session: Session, caller: Caller, table: Table, page_size: int, page_t
     if page_token:
         try:
             after = base64.urlsafe_b64decode(page_token + "=" * (-len(page_token) % 4)).decode()
-        except (binascii.Error, UnicodeDecodeError):
+        except ValueError:  # binascii.Error, UnicodeDecodeError, or a token that is not ASCII at all
             raise inputs.invalid({"page_token": "is not a token this API returned"}) from None
     limit = inputs.limit_of(page_size)
     found = repository.page(session, table, None if caller.role == access.ADMIN else caller.user_id, after,
