@@ -14,6 +14,7 @@ from .areas import AREAS
 from .context import Gateway
 from .errors import register_error_handlers
 from .limits import TokenBuckets
+from .nul_guard import refuse_nul
 
 REQUEST_ID_HEADER = "X-Request-ID"
 # A client's id is echoed only when it is short and harmless in logs and headers.
@@ -43,6 +44,7 @@ def create_app(config: GatewayConfig | None = None, passwords: Passwords | None 
         g.request_id = client_id if _SANE_REQUEST_ID.match(client_id) else uuid.uuid4().hex
 
     telemetry.instrument(app)  # after the request id (the correlation id), before any refusal
+    app.before_request(refuse_nul)  # before any route reads the request
 
     @app.after_request
     def send_request_id(response):

@@ -41,7 +41,8 @@ STUB = leads_pb2_grpc.LeadsStub
 
 # -- requests ------------------------------------------------------------------------------
 def _is_integer(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+    # 32 bits: what the column holds (a larger one was a 500)
+    return isinstance(value, int) and not isinstance(value, bool) and -2**31 <= value < 2**31
 
 
 def _lead_fields(payload: dict, problems: dict[str, str], *, extra: tuple[str, ...]) -> tuple[dict, list[str]]:

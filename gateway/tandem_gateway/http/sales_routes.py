@@ -77,7 +77,7 @@ def _value(kind: str, value: Any, where: str, problems: dict[str, str]) -> Any:
     """The proto value of one JSON value, or None with the problem recorded under `where`."""
     if kind == TEXT and isinstance(value, str) or kind == BOOL and isinstance(value, bool):
         return value
-    if kind == INTEGER and _is_integer(value):
+    if kind == INTEGER and _is_integer(value) and -2**31 <= value < 2**31:  # 32 bits, as stored (larger: was a 500)
         return value
     if kind == DECIMAL and _decimal(value) is not None:
         return _decimal(value)
