@@ -108,7 +108,7 @@ def test_system_status_reports_each_service_and_never_fails_whole(
     assert services["gateway"] == {
         "available": True,
         "version": version("tandem-gateway"),
-        "schema_revision": "0002",
+        "schema_revision": "0003",
         "outbox_pending": 1,  # the admin's user_created
         "outbox_unroutable": 0,
     }
