@@ -79,6 +79,23 @@ def test_submissions_are_limited_per_client_address(client, team, stored):
     assert elsewhere.status_code == 202 and len(stored()[0]) == 6
 
 
+def test_an_idempotency_key_is_kept_per_client_address(client, team, stored):
+    """The form has no user: a key belongs to the client address that sent it."""
+    key = {"Idempotency-Key": "form-1"}
+    first = client.post(URL, json=FORM, headers=key)
+    replay = client.post(URL, json=FORM, headers=key)
+    assert (first.status_code, replay.status_code, replay.json) == (202, 202, RECEIVED)
+    assert "Idempotent-Replayed" not in first.headers and replay.headers["Idempotent-Replayed"] == "true"
+    other = {**FORM, "first_name": "Grace", "last_name": "Hopper", "email": "grace@example.com"}
+    reused = client.post(URL, json=other, headers=key)
+    assert (reused.status_code, reused.json["error"]["code"]) == (422, "idempotency_key_reused")
+    assert len(stored()[0]) == 1
+    # Another address with the same key is another request: its own lead.
+    elsewhere = client.post(URL, json=other, headers=key, environ_base={"REMOTE_ADDR": "203.0.113.7"})
+    assert "Idempotent-Replayed" not in elsewhere.headers and elsewhere.status_code == 202
+    assert sorted(row["email"] for row in stored()[0]) == ["ada@example.com", "grace@example.com"]
+
+
 def test_the_body_cap_applies(client, gw, stored):
     answer = client.post(URL, json={**FORM, "description": "x" * gw.config.max_body_bytes})
     assert answer.status_code == 413
