@@ -178,7 +178,8 @@ def test_every_keyed_post_creates_once(app, client, gw, team, setting, count):
 
     def check(op: str, what: str, ok: bool, response=None) -> None:
         if not ok:
-            problems.append(f"{op}: {what}" + (f" ({response.status_code} {response.get_json()})" if response else ""))
+            got = f" ({response.status_code} {response.get_data(as_text=True)[:200]})" if response is not None else ""
+            problems.append(f"{op}: {what}{got}")
 
     for op, case in CASES.items():
         # The same key twice: one record, the first answer replayed.
