@@ -6,12 +6,21 @@ from typing import Any, Mapping
 from sqlalchemy import Engine
 from tandem.sales.v1 import sales_pb2, sales_pb2_grpc
 from tandem_plumbing.db import session_factory, transaction
+from tandem_plumbing.failures import Caller
 from tandem_plumbing.rpc import caller_from, rpc_method
 
+from ..domain import access
 from ..domain.activities import Activity
 from ..domain.fields import rfc3339
 from ..use_cases import activities as use_cases
 from .activity_repository import activity_from_row
+
+def user_from(context) -> Caller:
+    """The calling user, whose role this service serves (others: PERMISSION_DENIED)."""
+    caller = caller_from(context)
+    access.check_user(caller)
+    return caller
+
 
 _FIELDS = [field.name for field in sales_pb2.ActivityFields.DESCRIPTOR.fields]
 
@@ -54,7 +63,7 @@ class ActivitiesServicer(sales_pb2_grpc.ActivitiesServicer):
 
     @rpc_method
     def CreateActivity(self, request, context):
-        caller = caller_from(context)
+        caller = user_from(context)
         with transaction(self.sessions) as session:
             activity = use_cases.create_activity(session, caller, _given(request.activity),
                                                  validate_only=request.validate_only)
@@ -62,13 +71,13 @@ class ActivitiesServicer(sales_pb2_grpc.ActivitiesServicer):
 
     @rpc_method
     def GetActivity(self, request, context):
-        caller = caller_from(context)
+        caller = user_from(context)
         with self.sessions() as session:
             return activity_message(use_cases.get_activity(session, caller, request.id))
 
     @rpc_method
     def ListActivities(self, request, context):
-        caller = caller_from(context)
+        caller = user_from(context)
         filters = {name: getattr(request, name) for name in ("owner_id", "status", "type") if request.HasField(name)}
         if request.HasField("related_to"):
             filters["related_to"] = (request.related_to.type, request.related_to.id)
@@ -79,7 +88,7 @@ class ActivitiesServicer(sales_pb2_grpc.ActivitiesServicer):
 
     @rpc_method
     def UpdateActivity(self, request, context):
-        caller = caller_from(context)
+        caller = user_from(context)
         with transaction(self.sessions) as session:
             activity = use_cases.update_activity(
                 session, caller, request.id, _given(request.changes), clear=list(request.clear),
@@ -90,7 +99,7 @@ class ActivitiesServicer(sales_pb2_grpc.ActivitiesServicer):
 
     @rpc_method
     def TodayActivities(self, request, context):
-        caller = caller_from(context)
+        caller = user_from(context)
         with self.sessions() as session:
             return _reply(use_cases.today_activities(
                 session, caller, request.today if request.HasField("today") else None))

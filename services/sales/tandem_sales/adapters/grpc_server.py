@@ -18,6 +18,7 @@ from ..domain.products import Product
 from ..domain.stages import Stage
 from ..use_cases import conversion, customers, opportunities, overview, products, stages
 from . import activities_grpc, stream
+from .activities_grpc import user_from
 
 
 def _given(message) -> dict[str, Any]:
@@ -142,17 +143,17 @@ class SalesServicer(sales_pb2_grpc.SalesServicer):
             return use_case(session, *args, **kwargs)
 
     def _create(self, use_case, render, empty, context, values, request):
-        made = self._write(use_case, caller_from(context), values, validate_only=request.validate_only)
+        made = self._write(use_case, user_from(context), values, validate_only=request.validate_only)
         return render(made) if made else empty()
 
     def _update(self, use_case, render, empty, context, request):
-        changed = self._write(use_case, caller_from(context), request.id, _given(request.changes),
+        changed = self._write(use_case, user_from(context), request.id, _given(request.changes),
                               clear=list(request.clear), expected_version=_version(request),
                               validate_only=request.validate_only)
         return render(changed) if changed else empty()
 
     def _history(self, use_case, context, request):
-        entries, token = self._read(use_case, caller_from(context), request.id, page_size=request.page_size,
+        entries, token = self._read(use_case, user_from(context), request.id, page_size=request.page_size,
                                     page_token=request.page_token)
         return sales_pb2.HistoryReply(entries=[_history_entry_message(e) for e in entries],
                                       next_page_token=token or "")
@@ -165,11 +166,11 @@ class SalesServicer(sales_pb2_grpc.SalesServicer):
 
     @rpc_method
     def GetAccount(self, request, context):
-        return account_message(self._read(customers.get_account, caller_from(context), request.id))
+        return account_message(self._read(customers.get_account, user_from(context), request.id))
 
     @rpc_method
     def ListAccounts(self, request, context):
-        found, token = self._read(customers.list_accounts, caller_from(context),
+        found, token = self._read(customers.list_accounts, user_from(context),
                                   **_filters(request, ("owner_id", "q", "domain", "parent_id")),
                                   page_size=request.page_size, page_token=request.page_token)
         return sales_pb2.ListAccountsReply(accounts=[account_message(a) for a in found], next_page_token=token or "")
@@ -184,7 +185,7 @@ class SalesServicer(sales_pb2_grpc.SalesServicer):
 
     @rpc_method
     def GetAccountOverview(self, request, context):
-        found = self._read(overview.account_overview, caller_from(context), request.id,
+        found = self._read(overview.account_overview, user_from(context), request.id,
                            activity_limit=request.activity_limit)
         return sales_pb2.AccountOverview(
             account=account_message(found.account), contacts=[contact_message(c) for c in found.contacts],
@@ -202,11 +203,11 @@ class SalesServicer(sales_pb2_grpc.SalesServicer):
 
     @rpc_method
     def GetContact(self, request, context):
-        return contact_message(self._read(customers.get_contact, caller_from(context), request.id))
+        return contact_message(self._read(customers.get_contact, user_from(context), request.id))
 
     @rpc_method
     def ListContacts(self, request, context):
-        found, token = self._read(customers.list_contacts, caller_from(context),
+        found, token = self._read(customers.list_contacts, user_from(context),
                                   **_filters(request, ("account_id", "owner_id", "q", "email")),
                                   page_size=request.page_size, page_token=request.page_token)
         return sales_pb2.ListContactsReply(contacts=[contact_message(c) for c in found], next_page_token=token or "")
@@ -227,11 +228,11 @@ class SalesServicer(sales_pb2_grpc.SalesServicer):
 
     @rpc_method
     def GetProduct(self, request, context):
-        return product_message(self._read(products.get_product, caller_from(context), request.id))
+        return product_message(self._read(products.get_product, user_from(context), request.id))
 
     @rpc_method
     def ListProducts(self, request, context):
-        found, token = self._read(products.list_products, caller_from(context), **_filters(request, ("active", "q")),
+        found, token = self._read(products.list_products, user_from(context), **_filters(request, ("active", "q")),
                                   page_size=request.page_size, page_token=request.page_token)
         return sales_pb2.ListProductsReply(products=[product_message(p) for p in found], next_page_token=token or "")
 
@@ -247,11 +248,11 @@ class SalesServicer(sales_pb2_grpc.SalesServicer):
 
     @rpc_method
     def GetOpportunity(self, request, context):
-        return opportunity_message(self._read(opportunities.get_opportunity, caller_from(context), request.id))
+        return opportunity_message(self._read(opportunities.get_opportunity, user_from(context), request.id))
 
     @rpc_method
     def ListOpportunities(self, request, context):
-        found, token = self._read(opportunities.list_opportunities, caller_from(context), **_filters(request, (
+        found, token = self._read(opportunities.list_opportunities, user_from(context), **_filters(request, (
             "owner_id", "account_id", "stage", "is_closed", "forecast_category", "close_date_from", "close_date_to",
             "q", "lead_id")), page_size=request.page_size, page_token=request.page_token)
         return sales_pb2.ListOpportunitiesReply(opportunities=[opportunity_message(o) for o in found],
@@ -264,27 +265,27 @@ class SalesServicer(sales_pb2_grpc.SalesServicer):
 
     @rpc_method
     def AddLineItem(self, request, context):
-        changed = self._write(opportunities.add_line_item, caller_from(context), request.opportunity_id,
+        changed = self._write(opportunities.add_line_item, user_from(context), request.opportunity_id,
                               _given(request.line_item), expected_version=_version(request),
                               validate_only=request.validate_only)
         return opportunity_message(changed) if changed else sales_pb2.Opportunity()
 
     @rpc_method
     def UpdateLineItem(self, request, context):
-        changed = self._write(opportunities.update_line_item, caller_from(context), request.opportunity_id,
+        changed = self._write(opportunities.update_line_item, user_from(context), request.opportunity_id,
                               request.line_item_id, _given(request.changes), expected_version=_version(request),
                               validate_only=request.validate_only)
         return opportunity_message(changed) if changed else sales_pb2.Opportunity()
 
     @rpc_method
     def RemoveLineItem(self, request, context):
-        return opportunity_message(self._write(opportunities.remove_line_item, caller_from(context),
+        return opportunity_message(self._write(opportunities.remove_line_item, user_from(context),
                                                request.opportunity_id, request.line_item_id,
                                                expected_version=_version(request)))
 
     @rpc_method
     def GetStageHistory(self, request, context):
-        changes = self._read(opportunities.stage_history, caller_from(context), request.opportunity_id)
+        changes = self._read(opportunities.stage_history, user_from(context), request.opportunity_id)
         return sales_pb2.StageHistoryReply(changes=[_stage_change_message(c) for c in changes])
 
     @rpc_method
@@ -294,18 +295,18 @@ class SalesServicer(sales_pb2_grpc.SalesServicer):
     # -- the Sales Path --------------------------------------------------------------------
     @rpc_method
     def GetStages(self, request, context):
-        return _stages_message(self._read(stages.get_stages, caller_from(context)))
+        return _stages_message(self._read(stages.get_stages, user_from(context)))
 
     @rpc_method
     def PutStages(self, request, context):
-        return _stages_message(self._write(stages.put_stages, caller_from(context),
+        return _stages_message(self._write(stages.put_stages, user_from(context),
                                            [_stage_document(s) for s in request.stages],
                                            expected_version=_version(request)))
 
     # -- lead conversion -------------------------------------------------------------------
     @rpc_method
     def ConvertLead(self, request, context):
-        done = conversion.convert_lead(self.sessions, caller_from(context), _lead(request))
+        done = conversion.convert_lead(self.sessions, user_from(context), _lead(request))
         return sales_pb2.ConvertLeadReply(lead_id=done.lead_id, account_id=done.account_id,
                                           contact_id=done.contact_id, opportunity_id=done.opportunity_id,
                                           account_created=done.account_created, replayed=done.replayed)
@@ -314,7 +315,7 @@ class SalesServicer(sales_pb2_grpc.SalesServicer):
     @rpc_method
     def StreamOpportunities(self, request, context):
         # Checked before the first message: a refusal is a status, not a broken stream.
-        stream.check_may_stream(caller_from(context))
+        stream.check_may_stream(caller_from(context))  # also the role `service`
         limit = stream.page_size(request.page_size)
         return (opportunity_message(o, account_name=name) for o, name in stream.all_opportunities(self.sessions, limit))
 

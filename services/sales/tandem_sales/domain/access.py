@@ -4,7 +4,8 @@ Opportunities: admins all; sales managers their own and their team's (everyone b
 them in the directory copy's hierarchy); reps their own; service agents none.
 Accounts and contacts: read by every sales user and by service agents (cases need
 them), changed by their owner, the owner's managers and admins. Products: read by
-sales users, kept by admins. A record the caller may not see is "not found".
+sales users, kept by admins. A record the caller may not see is "not found". Any
+other role (a system caller, a role this service does not know) is refused outright.
 """
 from __future__ import annotations
 
@@ -14,6 +15,14 @@ from tandem_plumbing.failures import Caller, Failure
 ADMIN, SALES_MANAGER, SALES_REP, SERVICE_AGENT = "admin", "sales_manager", "sales_rep", "service_agent"
 SALES_ROLES = (ADMIN, SALES_MANAGER, SALES_REP)  # also the roles that may own records
 READERS = (*SALES_ROLES, SERVICE_AGENT)  # of accounts and contacts
+
+
+def check_user(caller: Caller) -> None:
+    """A role this service serves; any other (a system caller such as `service`, which
+    only streams, or a role it does not know) is refused outright, never read as someone
+    who sees nothing, or everything."""
+    if caller.role not in READERS:
+        raise Failure("forbidden", "forbidden", f"the role {caller.role!r} has no access to sales records")
 
 
 def may_read_customers(caller: Caller) -> bool:
