@@ -196,7 +196,7 @@ def test_only_service_agents_and_admins_open_and_change_cases(client, rep, open_
     assert_error(client.post(f"/api/v1/cases/{case['id']}/comments", json={"body": "hi"}, headers=rep[1]), 403,
                  "forbidden")
     assert desk.rows() == before
-    # ... but anyone signed in reads them: sales needs the customer picture
+    # ... but sales users read cases on an account: sales needs the customer picture
     assert client.get(f"/api/v1/cases/{case['id']}", headers=rep[1]).status_code == 200
     assert client.get("/api/v1/cases", headers=rep[1]).json["items"][0]["id"] == case["id"]
     assert client.get("/api/v1/cases").status_code == 401

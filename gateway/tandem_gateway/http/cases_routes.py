@@ -354,8 +354,10 @@ def openapi_fragment() -> dict:
     paths = {
         "/api/v1/cases": {
             "get": operation(
-                "List cases, newest first (any signed-in user)", "cases",
+                "List the cases the caller reads, newest first", "cases",
                 {"200": ok("a page of cases", "CaseList"), **errors(400, 401, 503)},
+                description=("Agents and admins read every case; sales users read cases on an account and "
+                             "cases behind referred leads that they or someone below them own."),
                 parameters=[query("status", {"enum": _STATUSES}, "only cases in this status"),
                             query("owner_id", {"type": "string"}, "only cases this user owns"),
                             query("account_id", {"type": "string"}, "only cases of this account"),
