@@ -11,6 +11,7 @@ from tandem_plumbing.grpc_client import call, channel
 from tandem_plumbing.rpc import Caller, RpcFailure, caller_metadata
 
 from tandem_sales.adapters.grpc_server import register
+from tandem_sales.use_cases.common import encode_token
 
 
 @pytest.fixture
@@ -150,3 +151,20 @@ def test_the_account_overview_in_one_answer(sales):
     agent = sales("GetAccountOverview", pb.GetAccountOverviewRequest(id=account.id), as_="agent")
     assert list(agent.open_opportunities) == [] and [c.id for c in agent.contacts] == [contact.id]
     assert list(agent.recent_activities) == []  # it was on the deal, which agents do not see
+
+
+@pytest.mark.parametrize("keys", [[1, 2], [1, 2, 3], ["a\x00", "b"], ["a\x00", "b", "c"], [None, None, None]])
+def test_a_page_token_this_api_did_not_write_is_named_not_a_crash(sales, keys):
+    """Tokens are opaque base64 JSON: one of the right length but with numbers, nulls or a
+    NUL (which PostgreSQL cannot bind) is a 400 page_token, never an error of the database."""
+    token = encode_token(keys)
+    lists = {2: [("ListAccounts", pb.ListAccountsRequest), ("ListProducts", pb.ListProductsRequest)],
+             3: [("ListContacts", pb.ListContactsRequest), ("ListOpportunities", pb.ListOpportunitiesRequest)]}
+    for method, request in lists[len(keys)]:
+        refused = failure(sales, method, request(page_token=token))
+        assert (refused.kind, set(refused.details["fields"])) == ("invalid", {"page_token"}), method
+    if len(keys) == 2:
+        with pytest.raises(RpcFailure) as refused:
+            call("sales", sales.activities.ListActivities, pb.ListActivitiesRequest(page_token=token),
+                 metadata=caller_metadata(Caller("rep1", "sales_rep")))
+        assert set(refused.value.details["fields"]) == {"page_token"}

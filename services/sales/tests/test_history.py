@@ -16,6 +16,7 @@ from tandem_plumbing.rpc import RpcFailure, caller_metadata
 from tandem_sales.adapters.grpc_server import register
 from tandem_sales.adapters.models import record_history
 from tandem_sales.use_cases import conversion, customers, opportunities, products
+from tandem_sales.use_cases.common import encode_token
 from tandem_sales.use_cases.conversion import LeadToConvert
 
 
@@ -174,9 +175,11 @@ def test_list_opportunity_history_pages_it_for_whoever_may_read_the_deal(db, tea
         with pytest.raises(RpcFailure) as refused:
             ask(pb.ListHistoryRequest(id=deal.id), as_=who)
         assert refused.value.kind == "not_found", who
-    with pytest.raises(RpcFailure) as refused:
-        ask(pb.ListHistoryRequest(id=deal.id, page_token="garbage"))
-    assert refused.value.kind == "invalid" and set(refused.value.details["fields"]) == {"page_token"}
+    for token in ("garbage", encode_token([str(2 ** 70)]), encode_token(["-1"]), encode_token([1]),
+                  encode_token(["\x00"]), encode_token(["\u0661"])):
+        with pytest.raises(RpcFailure) as refused:
+            ask(pb.ListHistoryRequest(id=deal.id, page_token=token))
+        assert refused.value.kind == "invalid" and set(refused.value.details["fields"]) == {"page_token"}, token
 
 
 def test_account_and_contact_history_for_every_reader(db, team, ask):

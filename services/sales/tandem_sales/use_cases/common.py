@@ -41,12 +41,12 @@ def history_page(session: Session, record_type: str, record_id: str, page_size: 
                  page_token: str) -> tuple[list[dict[str, Any]], str | None]:
     """A page of a record's field history, oldest first (the caller was checked)."""
     after = decode_token(page_token, 1)
-    if after is not None and (not isinstance(after[0], int) or isinstance(after[0], bool)):
+    seq = int(after[0]) if after and after[0].isdigit() and after[0].isascii() else None
+    if after is not None and (seq is None or seq >= 2 ** 63):  # a seq, as the BIGINT column holds it
         raise invalid({"page_token": "is not a token this API returned"})
     limit = limit_of(page_size)
-    found = repository.history_page(session, record_type, record_id, limit=limit + 1,
-                                    after_seq=after[0] if after else 0)
-    return paged(found, limit, lambda entry: [entry["seq"]])
+    found = repository.history_page(session, record_type, record_id, limit=limit + 1, after_seq=seq or 0)
+    return paged(found, limit, lambda entry: [str(entry["seq"])])
 
 
 def not_found(what: str, record_id: str) -> Failure:
@@ -77,15 +77,17 @@ def encode_token(value: Any) -> str:
     return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
 
 
-def decode_token(token: str, size: int) -> list[Any] | None:
-    """The sort keys of the last row of the page before; None for the first page."""
+def decode_token(token: str, size: int) -> list[str] | None:
+    """The sort keys (text) of the last row of the page before; None for the first page."""
     if not token:
         return None
     try:
         keys = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
     except (binascii.Error, ValueError):
         keys = None
-    if not isinstance(keys, list) or len(keys) != size:
+    # Only what encode_token wrote: text keys a query can bind (no NUL, which PostgreSQL refuses).
+    if (not isinstance(keys, list) or len(keys) != size
+            or not all(isinstance(key, str) and "\x00" not in key for key in keys)):
         raise invalid({"page_token": "is not a token this API returned"})
     return keys
 
