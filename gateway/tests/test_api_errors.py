@@ -55,3 +55,41 @@ def test_otherwise_a_request_id_is_generated(client, sent):
     first = client.get("/healthz", headers=headers).headers["X-Request-ID"]
     second = client.get("/healthz", headers=headers).headers["X-Request-ID"]
     assert first != sent and len(first) == 32 and first != second
+
+
+
+def test_the_gateway_database_refusing_connections_is_a_retryable_503(pg_url, passwords, free_port):
+    """A real refusal (the database stops allowing connections), not a mock: 503 with
+    Retry-After, and the same request works again once the database is back."""
+    from sqlalchemy import create_engine, make_url, text
+    from tandem_plumbing.db import transaction
+
+    from tandem_gateway.config import SERVICES, GatewayConfig
+    from tandem_gateway.http import create_app
+
+    from .conftest import ADMIN_EMAIL, ADMIN_PASSWORD, JWT_SECRET
+
+    config = GatewayConfig(database_url=pg_url, jwt_secret=JWT_SECRET, probe_timeout=0.5,
+                           service_addrs={name: f"127.0.0.1:{free_port()}" for name in SERVICES})
+    app = create_app(config, passwords)
+    gw = app.extensions["tandem_gateway"]
+    with transaction(gw.sessions) as session:
+        use_cases.ensure_admin(session, passwords, ADMIN_EMAIL, ADMIN_PASSWORD)
+    client = app.test_client()
+    login = {"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}
+    name = make_url(pg_url).database
+    superuser = create_engine(make_url(pg_url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with superuser.connect() as conn:
+            conn.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false'))
+            conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"), {"n": name})
+        gw.engine.dispose()
+        response = client.post("/api/v1/auth/token", json=login)
+        assert_error(response, 503, "database_unavailable")
+        assert response.headers["Retry-After"] == "5"
+    finally:
+        with superuser.connect() as conn:
+            conn.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true'))
+        superuser.dispose()
+    assert client.post("/api/v1/auth/token", json=login).status_code == 200
+    gw.engine.dispose()

@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask, g, jsonify
 from tandem_plumbing.grpc_client import ServiceUnavailable
 from tandem_plumbing.rpc import RpcFailure
+from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from ..identity import domain
@@ -88,6 +89,15 @@ def register_error_handlers(app: Flask) -> None:
     def service_unavailable(exc: ServiceUnavailable):
         return error_response(503, "service_unavailable", f"the {exc.service} service is not answering; try again",
                               {"service": exc.service}, {"Retry-After": "5"})
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def database_unavailable(exc: Exception):
+        # The gateway's own database refused or dropped the connection (down, "too many
+        # clients", locked): nothing was committed, so the client may retry.
+        log.warning("gateway database unavailable in request %s: %s", g.get("request_id"), str(exc).splitlines()[0])
+        return error_response(503, "database_unavailable", "the gateway's database is not answering; try again",
+                              headers={"Retry-After": "5"})
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
