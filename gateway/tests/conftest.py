@@ -203,7 +203,7 @@ def every_service(run_service, monkeypatch) -> dict:
 
 
 @pytest.fixture
-def run_service(make_database, serve_grpc, request):
+def run_service(make_database, serve_grpc, request, monkeypatch):
     """run_service(package, directory) -> a real gRPC server of the service `package`
     (e.g. "tandem_sales") on its own migrated PostgreSQL database, as a namespace with
     `address`, `engine`, `server` and `sync_users()`: apply the gateway's user events to
@@ -216,6 +216,8 @@ def run_service(make_database, serve_grpc, request):
         engine = make_engine(url)
         register = importlib.import_module(f"{package}.adapters.grpc_server").register
         address, server = serve_grpc(lambda s: register(s, engine))
+        # where the other services' servers find it (sales asks leads, leads asks sales)
+        monkeypatch.setenv(f"{package.removeprefix('tandem_').upper()}_GRPC_ADDR", address)
         engines.append(engine)
 
         def sync_users() -> None:

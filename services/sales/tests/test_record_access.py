@@ -29,6 +29,7 @@ from tandem_plumbing.failures import Caller
 from tandem_plumbing.testing import Probe, access_problems, uncovered_rpcs
 
 from tandem_sales.adapters.grpc_server import register
+from tandem_sales.adapters.leads import see_lead
 from tandem_sales.domain.stages import DEFAULT_STAGES
 from tandem_sales.use_cases import activities, conversion, customers, opportunities, products
 from tandem_sales.use_cases.conversion import LeadToConvert
@@ -182,6 +183,29 @@ def activities_probes(r) -> list[Probe]:
     ]
 
 
+def lead_activities_probes(r) -> list[Probe]:
+    """A lead lives in the leads service, which alone says who may see it: sales asks it
+    (Leads/GetLead, as the caller; a real leads server here) and answers NOT_FOUND for a
+    lead hidden from the caller, as for the rep's deal. Agents see no lead: not asked."""
+    def on_lead(lead_id: str, **request) -> pb.CreateActivityRequest:
+        return pb.CreateActivityRequest(activity=pb.ActivityFields(
+            type="call", subject="Intro call", related_to=pb.RelatedTo(type="lead", id=lead_id)), **request)
+
+    activity = shows("activities", record=lambda: r.lead_activity.id)
+    return [
+        Probe("CreateActivity", "on the rep's lead", lambda: on_lead(r.lead_id), OWNED),
+        Probe("CreateActivity", "on the rep's lead, checked", lambda: on_lead(r.lead_id, validate_only=True), OWNED),
+        Probe("CreateActivity", "on no such lead", lambda: on_lead("no-such-lead"), NOBODY),
+        Probe("GetActivity", "on the rep's lead", lambda: pb.GetRequest(id=r.lead_activity.id), OWNED),
+        Probe("ListActivities", "the lead's timeline", lambda: pb.ListActivitiesRequest(
+            related_to=pb.RelatedTo(type="lead", id=r.lead_id)), outcomes(DEAL, peer=HIDDEN, agent=HIDDEN), activity),
+        Probe("ListActivities", "no such lead's timeline", lambda: pb.ListActivitiesRequest(
+            related_to=pb.RelatedTo(type="lead", id="no-such-lead")), NOBODY),
+        Probe("UpdateActivity", "on the rep's lead, checked", lambda: pb.UpdateActivityRequest(
+            id=r.lead_activity.id, changes=pb.ActivityFields(subject="Checked"), validate_only=True), OWNED),
+    ]
+
+
 @pytest.fixture
 def db(pg_sales_db):
     return pg_sales_db
@@ -207,9 +231,9 @@ class Records:
             "name": "Seat", "code": "SEAT-1", "list_price": {"amount": "100", "currency": "USD"}})
         deal = db.run(opportunities.create_opportunity, rep, {"name": "Acme - seats", "account_id": self.account.id})
         self.opportunity = db.run(opportunities.add_line_item, rep, deal.id, {"product_id": self.product.id})
-        self.activity = db.run(activities.create_activity, rep, {
+        self.activity = activities.create_activity(db.sessions, rep, {
             "type": "task", "subject": "Discovery call", "related_to": {"type": "opportunity", "id": deal.id},
-            "due_date": datetime.now(timezone.utc).date().isoformat()})
+            "due_date": datetime.now(timezone.utc).date().isoformat()}, see_lead)
         conversion.convert_lead(db.sessions, rep, LeadToConvert(lead_id="lead-1", first_name="Ada",
                                                                 last_name="Lovelace", company="Acme"))
 
@@ -244,6 +268,16 @@ def test_each_caller_gets_what_the_table_says(db, team, callers, stubs):
     sales, activities_stub = stubs
     problems = [*access_problems(sales, sales_probes(records), callers),
                 *access_problems(activities_stub, activities_probes(records), callers)]
+    assert not problems, "\n".join(problems)
+
+
+def test_a_lead_s_activities_are_seen_by_whoever_the_leads_service_lets_see_the_lead(
+        db, team, callers, stubs, leads_server):
+    records = Records(db, team)
+    records.lead_id = leads_server.lead("rep1")
+    records.lead_activity = activities.create_activity(db.sessions, team["rep1"], {
+        "type": "task", "subject": "Qualify", "related_to": {"type": "lead", "id": records.lead_id}}, see_lead)
+    problems = access_problems(stubs[1], lead_activities_probes(records), callers)
     assert not problems, "\n".join(problems)
 
 

@@ -14,6 +14,8 @@ from ..domain.activities import Activity
 from ..domain.fields import rfc3339
 from ..use_cases import activities as use_cases
 from .activity_repository import activity_from_row
+from .leads import see_lead
+
 
 def user_from(context) -> Caller:
     """The calling user, whose role this service serves (others: PERMISSION_DENIED)."""
@@ -58,22 +60,21 @@ def _reply(found: list[Activity], token: str | None = None) -> sales_pb2.ListAct
 
 
 class ActivitiesServicer(sales_pb2_grpc.ActivitiesServicer):
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, see_lead: use_cases.SeeLead) -> None:
         self.sessions = session_factory(engine)
+        self.see_lead = see_lead
 
     @rpc_method
     def CreateActivity(self, request, context):
         caller = user_from(context)
-        with transaction(self.sessions) as session:
-            activity = use_cases.create_activity(session, caller, _given(request.activity),
-                                                 validate_only=request.validate_only)
+        activity = use_cases.create_activity(self.sessions, caller, _given(request.activity), self.see_lead,
+                                             validate_only=request.validate_only)
         return activity_message(activity) if activity else sales_pb2.Activity()
 
     @rpc_method
     def GetActivity(self, request, context):
         caller = user_from(context)
-        with self.sessions() as session:
-            return activity_message(use_cases.get_activity(session, caller, request.id))
+        return activity_message(use_cases.get_activity(self.sessions, caller, request.id, self.see_lead))
 
     @rpc_method
     def ListActivities(self, request, context):
@@ -81,9 +82,8 @@ class ActivitiesServicer(sales_pb2_grpc.ActivitiesServicer):
         filters = {name: getattr(request, name) for name in ("owner_id", "status", "type") if request.HasField(name)}
         if request.HasField("related_to"):
             filters["related_to"] = (request.related_to.type, request.related_to.id)
-        with self.sessions() as session:
-            found, token = use_cases.list_activities(session, caller, **filters, page_size=request.page_size,
-                                                     page_token=request.page_token)
+        found, token = use_cases.list_activities(self.sessions, caller, self.see_lead, **filters,
+                                                 page_size=request.page_size, page_token=request.page_token)
         return _reply(found, token)
 
     @rpc_method
@@ -106,5 +106,5 @@ class ActivitiesServicer(sales_pb2_grpc.ActivitiesServicer):
 
 
 def register(server, engine: Engine) -> list[str]:
-    sales_pb2_grpc.add_ActivitiesServicer_to_server(ActivitiesServicer(engine), server)
+    sales_pb2_grpc.add_ActivitiesServicer_to_server(ActivitiesServicer(engine, see_lead), server)
     return [sales_pb2.DESCRIPTOR.services_by_name["Activities"].full_name]

@@ -2,17 +2,20 @@
 opportunity. Their owner, the owner's managers and admins see and change them; whoever
 may see the record sees its timeline. They announce nothing: no other service needs them.
 
-Leads live in the leads service, which alone knows who may see one: the gateway asks it
-(GetLead) before it creates an activity on a lead or lists a lead's timeline. Accounts,
-contacts and opportunities are checked here.
+Leads live in the leads service, which alone knows who may see one: these use cases ask
+it (`SeeLead`, Leads/GetLead as the caller) before they create an activity on a lead,
+list a lead's timeline or show an activity on a lead to someone outside its owner's line,
+and hold no transaction while it answers. Accounts, contacts and opportunities are
+checked here.
 """
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
+from tandem_plumbing.db import transaction
 from tandem_plumbing.failures import Caller, Failure
 
 from ..adapters import activity_repository, repository
@@ -36,29 +39,56 @@ from ..domain.fields import day, invalid
 from .common import check_owner, check_version, decode_token, limit_of, not_found, now, paged
 
 
+# Asks the leads service whether the caller may see the lead (Leads/GetLead as the
+# caller): returns when they may; raises its Failure (not_found) when they may not and
+# ServiceUnavailable when leads does not answer, never a silent allow.
+SeeLead = Callable[[Caller, str], None]
+
+
 def _visible(session: Session, caller: Caller) -> set[str] | None:
     return visible_owners(caller, repository.managers(session))
 
 
+def _check_lead(see_lead: SeeLead, caller: Caller, lead_id: str) -> None:
+    """The lead exists and the caller may see it (not_found otherwise), as the leads
+    service says. Called outside any transaction: none is held while leads works."""
+    if not may_relate_to(caller, LEAD):
+        raise not_found(LEAD, lead_id)
+    try:
+        see_lead(caller, lead_id)
+    except Failure as refused:
+        if refused.kind in ("not_found", "forbidden"):
+            raise not_found(LEAD, lead_id) from None
+        raise
+
+
 def _check_record(session: Session, caller: Caller, visible: set[str] | None, related_type: str,
                   record_id: str) -> None:
-    """The record an activity is about exists and the caller may see it (not_found otherwise)."""
-    if not may_relate_to(caller, related_type):
+    """The account, contact or opportunity an activity is about exists and the caller may
+    see it (not_found otherwise). A lead is the leads service's to say (`_check_lead`)."""
+    if related_type == LEAD or not may_relate_to(caller, related_type):
         raise not_found(related_type, record_id)
-    if related_type == LEAD:
-        return  # the gateway asked the leads service
     owner_id = activity_repository.record_owner(session, related_type, record_id)
     if owner_id is None or (related_type == OPPORTUNITY and not access.may_see(visible, owner_id)):
         raise not_found(related_type, record_id)
 
 
-def create_activity(session: Session, caller: Caller, values: Mapping[str, Any], *,
-                    validate_only: bool = False) -> Activity | None:
+def create_activity(sessions: sessionmaker[Session], caller: Caller, values: Mapping[str, Any], see_lead: SeeLead,
+                    *, validate_only: bool = False) -> Activity | None:
     """A new activity, owned by the caller unless a manager or admin names someone in
     their team. Created completed, it is stamped completed now."""
     fields = parse_new_activity(values)
+    if fields["related_type"] == LEAD:
+        _check_lead(see_lead, caller, fields["related_id"])
+    with transaction(sessions) as session:
+        return _insert_activity(session, caller, fields, validate_only)
+
+
+def _insert_activity(session: Session, caller: Caller, fields: dict[str, Any],
+                     validate_only: bool) -> Activity | None:
     visible = _visible(session, caller)
-    _check_record(session, caller, visible, fields["related_type"], fields["related_id"])
+    if fields["related_type"] != LEAD:
+        _check_record(session, caller, visible, fields["related_type"], fields["related_id"])
     owner_id = fields.pop("owner_id", caller.user_id)
     check_owner(session, caller, visible, owner_id)
     if validate_only:  # after the checks of the record and owner: it answers what the change would
@@ -77,11 +107,10 @@ def create_activity(session: Session, caller: Caller, values: Mapping[str, Any],
 
 def _may_see(session: Session, caller: Caller, visible: set[str] | None, activity: Activity) -> bool:
     """Its owner is the caller or in their team, or it is on an account, contact or
-    opportunity the caller may see (its timeline shows it)."""
+    opportunity the caller may see (its timeline shows it). On a lead, only the leads
+    service can tell (get_activity asks it; a change is refused anyway: not_found)."""
     if access.may_see(visible, activity.owner_id):
         return True
-    if activity.related_type == LEAD:
-        return False
     try:
         _check_record(session, caller, visible, activity.related_type, activity.related_id)
     except Failure:
@@ -89,9 +118,19 @@ def _may_see(session: Session, caller: Caller, visible: set[str] | None, activit
     return True
 
 
-def get_activity(session: Session, caller: Caller, activity_id: str) -> Activity:
-    activity = activity_repository.get_activity(session, activity_id)
-    if activity is None or not _may_see(session, caller, _visible(session, caller), activity):
+def get_activity(sessions: sessionmaker[Session], caller: Caller, activity_id: str, see_lead: SeeLead) -> Activity:
+    """An activity the caller may see; one on a lead, outside its owner's line, when the
+    leads service says the caller may see the lead."""
+    with sessions() as session:
+        activity = activity_repository.get_activity(session, activity_id)
+        shown = activity is not None and _may_see(session, caller, _visible(session, caller), activity)
+    if activity is not None and not shown and activity.related_type == LEAD:
+        try:
+            _check_lead(see_lead, caller, activity.related_id)
+        except Failure:
+            raise not_found("activity", activity_id) from None
+        shown = True
+    if not shown:
         raise not_found("activity", activity_id)
     return activity
 
@@ -131,8 +170,9 @@ def update_activity(
 
 
 def list_activities(
-    session: Session,
+    sessions: sessionmaker[Session],
     caller: Caller,
+    see_lead: SeeLead,
     *,
     related_to: tuple[str, str] | None = None,
     owner_id: str | None = None,
@@ -157,13 +197,17 @@ def list_activities(
         problems["page_token"] = "is not a token this API returned"
     if problems:
         raise invalid(problems)
-    visible = _visible(session, caller)
-    if related_to is not None:
-        _check_record(session, caller, visible, *related_to)
-        visible = None
+    if related_to is not None and related_to[0] == LEAD:
+        _check_lead(see_lead, caller, related_to[1])
     limit = limit_of(page_size)
-    found = activity_repository.page_activities(session, visible=visible, limit=limit + 1, after=after,
-                                                related=related_to, owner_id=owner_id, status=status, type=type)
+    with sessions() as session:
+        visible = _visible(session, caller)
+        if related_to is not None:
+            if related_to[0] != LEAD:
+                _check_record(session, caller, visible, *related_to)
+            visible = None
+        found = activity_repository.page_activities(session, visible=visible, limit=limit + 1, after=after,
+                                                    related=related_to, owner_id=owner_id, status=status, type=type)
     return paged(found, limit, lambda a: [activity_repository.timeline_moment(a).isoformat(), a.id])
 
 
