@@ -412,11 +412,38 @@ def _encode(value: Any) -> str:
     return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
 
 
+_NOT_OURS = {"page_token": "is not a token this API returned"}
+_MAX_SEQ = 2 ** 63 - 1  # the largest BIGINT: a history seq beyond it would reach PostgreSQL and fail there
+
+
 def _decode(token: str) -> Any:
     try:
         return json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
     except (binascii.Error, ValueError):
-        raise invalid({"page_token": "is not a token this API returned"}) from None
+        raise invalid(_NOT_OURS) from None
+
+
+def _list_position(token: str) -> tuple[datetime, str]:
+    """Where a lead list's page token (`[created_at, id]`, both text) says the page
+    before ended; anything else was not written here: invalid page_token."""
+    keys = _decode(token)
+    if not (isinstance(keys, list) and len(keys) == 2 and all(isinstance(key, str) for key in keys)
+            and "\x00" not in keys[1]):  # PostgreSQL cannot bind a NUL
+        raise invalid(_NOT_OURS)
+    try:
+        return datetime.fromisoformat(keys[0]), keys[1]
+    except ValueError:
+        raise invalid(_NOT_OURS) from None
+
+
+def _history_position(token: str) -> int:
+    """The seq a lead history's page token says the page before ended at (0: none)."""
+    if not token:
+        return 0
+    seq = _decode(token)
+    if isinstance(seq, bool) or not isinstance(seq, int) or not 1 <= seq <= _MAX_SEQ:
+        raise invalid(_NOT_OURS)
+    return seq
 
 
 def _page_size(page_size: int) -> int:
@@ -448,10 +475,9 @@ def list_leads(
     after = None
     if page_token:
         try:
-            created_at, last_id = _decode(page_token)
-            after = (datetime.fromisoformat(created_at), str(last_id))
-        except (Failure, TypeError, ValueError):
-            problems["page_token"] = "is not a token this API returned"
+            after = _list_position(page_token)
+        except Failure:
+            problems.update(_NOT_OURS)
     if problems:
         raise invalid(problems)
     if visible is not None and not visible:
@@ -470,9 +496,7 @@ def list_leads(
 def lead_history(session: Session, caller: Caller, lead_id: str, *, page_size: int = 0,
                  page_token: str = "") -> tuple[list[dict[str, Any]], str | None]:
     """What happened to a lead, oldest first: who, when, what."""
-    after = _decode(page_token) if page_token else 0
-    if not isinstance(after, int) or isinstance(after, bool):
-        raise invalid({"page_token": "is not a token this API returned"})
+    after = _history_position(page_token)
     get_lead(session, caller, lead_id)
     limit = _page_size(page_size)
     entries = repository.history_page(session, lead_id, limit=limit + 1, after_seq=after)

@@ -1,5 +1,6 @@
 """The real Leads servicer on a real gRPC server: messages in and out, the caller from
 metadata, failures as RpcFailure on the calling side."""
+import base64
 import json
 
 import pytest
@@ -123,3 +124,50 @@ def test_convert_with_sales_down_answers_unavailable_and_leaves_the_lead(leads, 
     assert "sales is unavailable" in unavailable.value.detail
     assert leads("GetLead", leads_pb2.GetLeadRequest(id=made.id), as_=rep) == made
     assert leads_db.count("outbox") == events
+
+
+def page_token(value) -> str:
+    """A token shaped as this API writes them (base64 JSON) holding `value`."""
+    return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
+
+
+AT = "2026-11-27T10:00:00+00:00"
+# Tokens this API never wrote: a history token is a seq (1 .. the largest BIGINT), a list
+# token [created_at, id] (text); "é" is not base64 at all.
+NOT_WRITTEN_HERE = {
+    "GetLeadHistory": [page_token(v) for v in (2 ** 70, 2 ** 63, -1, 0, True, 1.5, "5", None, [5], {"seq": 5})]
+    + ["é", "!!"],
+    "ListLeads": [page_token(v) for v in ([AT, 7], [1, 2], [AT], [AT, "id", "x"], {AT: 1, "id": 2}, 5, [None, "id"],
+                                          [AT, "a\x00"], ["yesterday", "id"])] + ["é"],
+}
+
+
+@pytest.fixture
+def pg_leads(pg_leads_db, serve_grpc):
+    addr, _server = serve_grpc(lambda s: register(s, pg_leads_db.engine))
+    stub = leads_pb2_grpc.LeadsStub(channel(addr))
+    admin = pg_leads_db.user("admin", "admin")
+    pg_leads_db.user("rep", "sales_rep")
+    return lambda method, request: call("leads", getattr(stub, method), request, metadata=caller_metadata(admin))
+
+
+def test_a_page_token_this_api_did_not_write_is_invalid_page_token_on_postgresql(pg_leads):
+    """Not a database error: a seq of 2**70 reached PostgreSQL (bigint out of range, INTERNAL)."""
+    made = pg_leads("CreateLead", leads_pb2.CreateLeadRequest(lead=fields()))
+    pg_leads("UpdateLead", leads_pb2.UpdateLeadRequest(id=made.id, changes=leads_pb2.LeadFields(title="CTO")))
+    for method, tokens in NOT_WRITTEN_HERE.items():
+        for token in tokens:
+            request = (leads_pb2.GetLeadHistoryRequest(id=made.id, page_token=token) if method == "GetLeadHistory"
+                       else leads_pb2.ListLeadsRequest(page_token=token))
+            with pytest.raises(RpcFailure) as refused:
+                pg_leads(method, request)
+            assert (refused.value.kind, set(refused.value.details["fields"])) == ("invalid", {"page_token"}), \
+                (method, token)
+    first = pg_leads("GetLeadHistory", leads_pb2.GetLeadHistoryRequest(id=made.id, page_size=1))
+    rest = pg_leads("GetLeadHistory", leads_pb2.GetLeadHistoryRequest(id=made.id, page_token=first.next_page_token))
+    assert len(first.entries) == 1 and len(rest.entries) >= 1 and rest.next_page_token == ""
+    other = pg_leads("CreateLead", leads_pb2.CreateLeadRequest(lead=leads_pb2.LeadFields(
+        first_name="Grace", last_name="Hopper", email="grace@example.com", company="Navy")))
+    newest = pg_leads("ListLeads", leads_pb2.ListLeadsRequest(page_size=1))
+    older = pg_leads("ListLeads", leads_pb2.ListLeadsRequest(page_token=newest.next_page_token))
+    assert [[lead.id for lead in page.leads] for page in (newest, older)] == [[other.id], [made.id]]
