@@ -81,6 +81,11 @@ def _token(position: int) -> str:
     return base64.urlsafe_b64encode(json.dumps(position).encode()).decode().rstrip("=")
 
 
+# Positions are case numbers and seqs, BIGINT columns that start at 1: a token beyond
+# them was not written here and would fail in PostgreSQL ("bigint out of range").
+_MAX_POSITION = 2 ** 63 - 1
+
+
 def _position(token: str) -> int | None:
     """Where a page token says the previous page ended (None for the first page)."""
     if not token:
@@ -89,7 +94,7 @@ def _position(token: str) -> int | None:
         position = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
     except (binascii.Error, ValueError):
         position = None
-    if not isinstance(position, int) or isinstance(position, bool):
+    if isinstance(position, bool) or not isinstance(position, int) or not 1 <= position <= _MAX_POSITION:
         raise invalid({"page_token": "is not a token this API returned"})
     return position
 

@@ -1,5 +1,7 @@
 """The real ServiceDesk servicer on a real gRPC server over a migrated PostgreSQL
 database: requests translate both ways and refusals arrive as RpcFailure."""
+import base64
+import json
 import subprocess
 import sys
 from datetime import datetime, timedelta, timezone
@@ -163,3 +165,33 @@ def test_register_serves_health_and_the_configured_sla(sd_db, directory, monkeyp
 def test_the_events_process_never_imports_grpc():
     code = "import sys, tandem_service_desk.adapters.events; sys.exit('grpc' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True).returncode == 0
+
+
+def page_token(value) -> str:
+    """A token shaped as this API writes them (base64 JSON) holding `value`."""
+    return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
+
+
+# Positions this API never wrote (it writes a case number or a seq: 1 .. the largest BIGINT);
+# "é" is not base64 at all.
+NOT_WRITTEN_HERE = [*(page_token(v) for v in (2 ** 70, 2 ** 63, -1, 0, True, 1.5, "5", None, [5], {"seq": 5})), "é"]
+
+
+def test_a_page_token_this_api_did_not_write_is_invalid_page_token_on_postgresql(ask, agent_id):
+    """Not a database error: a position of 2**70 reached PostgreSQL (bigint out of range, INTERNAL)."""
+    case = ask("CreateCase", new_case(), agent_id, "service_agent")
+    for body in ("First", "Second"):
+        ask("AddComment", pb.AddCommentRequest(case_id=case.id, body=body), agent_id, "service_agent")
+    for method, request in (("ListCases", pb.ListCasesRequest), ("ListComments", pb.ListCommentsRequest),
+                            ("ListHistory", pb.ListHistoryRequest)):
+        for token in NOT_WRITTEN_HERE:
+            message = request(page_token=token) if method == "ListCases" else request(case_id=case.id,
+                                                                                       page_token=token)
+            with pytest.raises(RpcFailure) as refused:
+                ask(method, message, agent_id, "service_agent")
+            assert (refused.value.kind, set(refused.value.details["fields"])) == ("invalid", {"page_token"}), \
+                (method, token)
+    first = ask("ListComments", pb.ListCommentsRequest(case_id=case.id, page_size=1), agent_id, "service_agent")
+    rest = ask("ListComments", pb.ListCommentsRequest(case_id=case.id, page_token=first.next_page_token), agent_id,
+               "service_agent")
+    assert [c.body for c in (*first.comments, *rest.comments)] == ["First", "Second"] and rest.next_page_token == ""
