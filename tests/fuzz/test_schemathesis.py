@@ -60,7 +60,7 @@ def _config() -> schemathesis.Config:
     })
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # the system stops when this module is done, not with the session
 def crm(make_vhost, make_database, tmp_path_factory):
     databases = {service: make_database(f"fuzz_{service}") for service in (*SERVICES, "gateway")}
     limits_lifted = {
@@ -78,7 +78,7 @@ def _made(response: requests.Response, status: int = 201) -> dict:
     return response.json()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def people(crm: System) -> dict[str, dict]:
     """The admin; a manager with a rep below them; a service agent; a spare rep, the user
     the admin's changes to users land on. Each with "auth"."""
@@ -105,7 +105,7 @@ def people(crm: System) -> dict[str, dict]:
     return team
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def records(crm: System, people) -> dict[str, str]:
     """Path parameter -> the id of a real record: the rep's account, contact, lead, deal
     (with a line item), activity, report and dashboard; the admin's product; the agent's
@@ -147,7 +147,7 @@ schema = schemathesis.openapi.from_dict(openapi.document(), config=_config())
 _client_addresses = (f"10.{a}.{b}.{c}" for a, b, c in itertools.product(range(256), repeat=3))
 
 
-@pytest.fixture(scope="session", params=CALLERS)
+@pytest.fixture(scope="module", params=CALLERS)
 def caller(request, people) -> dict:
     return people[request.param]
 
