@@ -90,6 +90,11 @@ PY
 # module -> the distribution that provides it
 dist_of() { case $1 in tandem.*) echo tandem-protos;; *) echo "${1//_/-}";; esac; }
 
+# uv caches the wheels it builds from the workspace's folders keyed by pyproject.toml, not by
+# the code: rebuild every member each run, or a changed module would be tested as it was.
+REFRESH=()
+for d in "${DIRS[@]}"; do REFRESH+=(--refresh-package "$(sed -n 's/^name = "\(.*\)"/\1/p' "$d/pyproject.toml" | head -1)"); done
+
 declare -A RESULT INSTALL_S TEST_S
 status=0
 for p in "${packages[@]}"; do
@@ -103,7 +108,8 @@ for p in "${packages[@]}"; do
   for m in $members; do package_flags+=(--package "$m"); done
   if ! "$UV" export --frozen "${package_flags[@]}" --no-dev --no-editable --no-hashes --quiet -o "$work/$p.txt" \
     || ! "$UV" venv --quiet --python 3.11 "$venv" \
-    || ! "$UV" pip install --quiet --no-sources --python "$venv/bin/python" -r "$work/$p.txt" -r "$work/test-tools.txt"; then
+    || ! "$UV" pip install --quiet --no-sources "${REFRESH[@]}" --python "$venv/bin/python" \
+      -r "$work/$p.txt" -r "$work/test-tools.txt"; then
     RESULT[$p]="install failed"; status=1; continue
   fi
   INSTALL_S[$p]=$(python3 -c "import time; print(f'{time.time() - $t0:.1f}')")
