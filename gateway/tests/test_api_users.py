@@ -105,7 +105,8 @@ def test_the_user_row_and_its_event_commit_together(client, admin_auth, rows, mo
 
     monkeypatch.setattr(use_cases, "record_event", broken_outbox)
     response = client.post("/api/v1/users", json=new_user(), headers=admin_auth)
-    assert response.status_code == 500
+    # The database failed the write: retryable, and nothing of it was committed.
+    assert response.status_code == 503 and response.json["error"]["code"] == "database_unavailable"
     assert rows() == before  # no user without its event
 
 
