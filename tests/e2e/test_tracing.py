@@ -140,7 +140,10 @@ def test_one_referral_is_one_trace_and_moves_every_processes_counters(observed):
     # The gateway's relay published the team's user events before the referral.
     assert value(before["gateway-relay"], "tandem_outbox_published_total",
                  service="gateway", event_type="user_created") >= 3
-    assert value(after["service-desk-grpc"], "tandem_outbox_pending", service="service_desk") == 0
+    # The service desk records more as the referral's lead moves (referral_status_changed): its
+    # backlog drains, but may be 1 at a given moment.
+    assert eventually(lambda: value(scrape(observed.metrics["service-desk-grpc"]), "tandem_outbox_pending",
+                                    service="service_desk") == 0), "the service desk's outbox did not drain"
     assert value(after["leads-events"], "tandem_parked_messages", service="leads") == 0
     assert ("tandem_outbox_pending", (("service", "gateway"),)) in scrape(observed.metrics["gateway-relay"])
 
