@@ -5,6 +5,7 @@
 #   scripts/check-isolated.sh                 every package
 #   scripts/check-isolated.sh leads gateway   only these (plumbing protos leads sales
 #                                             service_desk forecast notify gateway)
+#   ISOLATED_JOBS=2 scripts/check-isolated.sh  two packages side by side (make test does)
 #
 # For each package: a fresh Python 3.11 venv with the package built as a wheel (not
 # editable) and only what uv.lock says it depends on (`uv export --package`), plus the
@@ -95,28 +96,31 @@ dist_of() { case $1 in tandem.*) echo tandem-protos;; *) echo "${1//_/-}";; esac
 REFRESH=()
 for d in "${DIRS[@]}"; do REFRESH+=(--refresh-package "$(sed -n 's/^name = "\(.*\)"/\1/p' "$d/pyproject.toml" | head -1)"); done
 
-declare -A RESULT INSTALL_S TEST_S
-status=0
-for p in "${packages[@]}"; do
+# One package: install, import check, tests. Writes "<result>|<install s>|<tests s>" to
+# $work/<p>.result; output goes to stdout/stderr (a log file when packages run side by side).
+seconds_since() { python3 -c "import time; print(f'{time.time() - $1:.1f}')"; }
+check_one() {
+  local p=$1 dir dist venv t0 t1 members declared found leak module d in_declared in_found ok
+  local -a package_flags consumer_dirs
   dir=${DIRS[$p]}
   dist=$(sed -n 's/^name = "\(.*\)"/\1/p' "$dir/pyproject.toml" | head -1)
   venv="$work/$p"
   say "$p ($dist): fresh venv"
   t0=$(date +%s.%N)
-  members=$(test_members "$dir") || { RESULT[$p]="bad test group"; status=1; continue; }
+  members=$(test_members "$dir") || { echo "bad test group||" >"$work/$p.result"; return 1; }
   package_flags=(--package "$dist")
   for m in $members; do package_flags+=(--package "$m"); done
   if ! "$UV" export --frozen "${package_flags[@]}" --no-dev --no-editable --no-hashes --quiet -o "$work/$p.txt" \
     || ! "$UV" venv --quiet --python 3.11 "$venv" \
     || ! "$UV" pip install --quiet --no-sources "${REFRESH[@]}" --python "$venv/bin/python" \
       -r "$work/$p.txt" -r "$work/test-tools.txt"; then
-    RESULT[$p]="install failed"; status=1; continue
+    echo "install failed||" >"$work/$p.result"; return 1
   fi
-  INSTALL_S[$p]=$(python3 -c "import time; print(f'{time.time() - $t0:.1f}')")
+  local install_s; install_s=$(seconds_since "$t0")
 
   # The package and its declared workspace dependencies import from the venv; nothing else does.
   declared=$(sed -n 's|^\./||p' "$work/$p.txt" | while read -r d; do sed -n 's/^name = "\(.*\)"/\1/p' "$d/pyproject.toml" | head -1; done)
-  found=$(importable "$venv/bin/python") || { RESULT[$p]="imports leak"; status=1; continue; }
+  found=$(importable "$venv/bin/python") || { echo "imports leak|$install_s|" >"$work/$p.result"; return 1; }
   leak=0
   for module in $MODULES; do
     d=$(dist_of "$module")
@@ -127,19 +131,21 @@ for p in "${packages[@]}"; do
     fi
   done
   echo "  installed: $(echo $declared)" >&2
-  [ $leak = 0 ] || { RESULT[$p]="imports differ from declared"; status=1; continue; }
+  [ $leak = 0 ] || { echo "imports differ from declared|$install_s|" >"$work/$p.result"; return 1; }
 
   t1=$(date +%s.%N)
   ok=1
+  # Each pytest run has its own base temp dir: runs side by side must not rotate each
+  # other's /tmp/pytest-of-<user>/pytest-N away.
   if [ -d "$dir/tests" ]; then
     mapfile -t consumer_dirs < <(find "$dir/tests" -type d -name consumers | sort)
     say "$p: tests (plain process)"
-    "$venv/bin/pytest" -c "$work/pytest.ini" --rootdir "$ROOT" -p no:cacheprovider -p no:pytest_nameko \
-      --ignore-glob='*/tests/consumers' -q "${pytest_args[@]}" "$dir/tests" || ok=0
+    "$venv/bin/pytest" -c "$work/pytest.ini" --rootdir "$ROOT" --basetemp "$work/$p-tmp" -p no:cacheprovider \
+      -p no:pytest_nameko --ignore-glob='*/tests/consumers' -q "${pytest_args[@]}" "$dir/tests" || ok=0
     if [ ${#consumer_dirs[@]} -gt 0 ]; then
       say "$p: consumer tests (eventlet process)"
-      "$venv/bin/pytest" -c "$work/pytest.ini" --rootdir "$ROOT" -p no:cacheprovider -q "${pytest_args[@]}" \
-        "${consumer_dirs[@]}" || ok=0
+      "$venv/bin/pytest" -c "$work/pytest.ini" --rootdir "$ROOT" --basetemp "$work/$p-tmp-consumers" \
+        -p no:cacheprovider -q "${pytest_args[@]}" "${consumer_dirs[@]}" || ok=0
     fi
   else
     # No tests of its own (protos): every generated module imports with the pinned runtime.
@@ -148,8 +154,35 @@ for p in "${packages[@]}"; do
       | "$venv/bin/python" -c 'import importlib, sys; [importlib.import_module(m.strip()) for m in sys.stdin]; print("  imported")' \
       || ok=0
   fi
-  TEST_S[$p]=$(python3 -c "import time; print(f'{time.time() - $t1:.1f}')")
-  if [ $ok = 1 ]; then RESULT[$p]=ok; else RESULT[$p]="tests failed"; status=1; fi
+  if [ $ok = 1 ]; then echo "ok|$install_s|$(seconds_since "$t1")" >"$work/$p.result"
+  else echo "tests failed|$install_s|$(seconds_since "$t1")" >"$work/$p.result"; return 1; fi
+}
+
+# ISOLATED_JOBS packages at a time (default 1: one after another, output as it comes); side
+# by side, each package's output is shown whole when it ends. The longest first.
+jobs=${ISOLATED_JOBS:-1}
+if [ "$jobs" -le 1 ] || [ ${#packages[@]} -le 1 ]; then
+  for p in "${packages[@]}"; do check_one "$p" || true; done
+else
+  mapfile -t order < <(for p in gateway plumbing forecast sales leads notify service_desk protos; do
+    for q in "${packages[@]}"; do [ "$q" = "$p" ] && echo "$p"; done; done)
+  declare -A PID
+  running=0
+  show() { say "---- $1 ----"; cat "$work/$1.log" >&2; }
+  for p in "${order[@]}"; do
+    if [ $running -ge "$jobs" ]; then wait -n || true; running=$((running - 1)); fi
+    check_one "$p" >"$work/$p.log" 2>&1 &
+    PID[$p]=$!
+    running=$((running + 1))
+  done
+  for p in "${order[@]}"; do wait "${PID[$p]}" || true; show "$p"; done
+fi
+
+declare -A RESULT INSTALL_S TEST_S
+status=0
+for p in "${packages[@]}"; do
+  IFS='|' read -r RESULT[$p] INSTALL_S[$p] TEST_S[$p] <"$work/$p.result" 2>/dev/null || RESULT[$p]="not run"
+  [ "${RESULT[$p]}" = ok ] || status=1
 done
 
 say "isolated installs (seconds: install, tests)"

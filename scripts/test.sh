@@ -2,8 +2,9 @@
 # `make test`: the whole suite against real RabbitMQ and PostgreSQL.
 #  1. the generated gRPC code is current;
 #  2. every package (plumbing, protos, each service, the gateway) installs ALONE into a fresh
-#     venv and passes its own tests there (scripts/check-isolated.sh): each package's tests
-#     run once, and that run is also the proof that no service leans on another;
+#     venv and passes its own tests there (scripts/check-isolated.sh, two packages side by
+#     side; ISOLATED_JOBS=1 for one at a time): each package's tests run once, and that run
+#     is also the proof that no service leans on another;
 #  3. the cross-package tests under tests/ (integration, end to end over HTTP across the
 #     processes `make run` starts, fuzzing, deploy and compatibility checks) in the
 #     workspace venv.
@@ -26,7 +27,7 @@ packages=${TEST_PACKAGES:-}
 if [ "$packages" != none ]; then
   say "each package alone, with its own tests"
   # shellcheck disable=SC2086  # a list of package names
-  ISOLATED_PYTEST_ARGS="$*" bash scripts/check-isolated.sh $packages || status=1
+  ISOLATED_JOBS=${ISOLATED_JOBS:-2} ISOLATED_PYTEST_ARGS="$*" bash scripts/check-isolated.sh $packages || status=1
 fi
 
 mapfile -t consumer_dirs < <(find tests -type d -name consumers | sort)
