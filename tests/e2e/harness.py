@@ -79,8 +79,15 @@ def make_team(system: System, sources: tuple[str, ...] = ("service_referral",)) 
     agent = create("ada@example.com", "Ada Agent", "service_agent")
     manager = create("mia@example.com", "Mia Manager", "sales_manager")
     rep = create("rex@example.com", "Rex Rep", "sales_rep", manager["id"])
-    # The services learn of the team through events; leads must know the rep to assign.
-    assert eventually(lambda: system.query("leads", "SELECT id FROM reps WHERE id = :id AND active", id=rep["id"]))
+    # The services learn of the team through events: wait until every copy of the directory
+    # has all three, so no flow asks a service that has not heard of its user yet.
+    copies = {"leads": "reps", "sales": "owners", "service_desk": "agents", "forecast": "users",
+              "notify": "recipients"}
+    ids = [agent["id"], manager["id"], rep["id"]]
+    for service, table in copies.items():
+        known = eventually(lambda: len(system.query(
+            service, f"SELECT id FROM {table} WHERE active AND id IN (:a, :m, :r)", a=ids[0], m=ids[1], r=ids[2])) == 3)
+        assert known, f"{service}'s {table} did not learn of the team"
     rules = {"rules": [{"name": f"{' and '.join(sources)} leads to Rex", "criteria": {"source": list(sources)},
                         "assign_to": {"user_id": rep["id"]}}]}
     r = requests.put(f"{system.api}/lead-assignment-rules", json=rules, headers=admin, timeout=10)
