@@ -183,6 +183,12 @@ def events(gw):
     return events
 
 
+def made(response, status: int = 201) -> dict:
+    """The JSON of a response that must have `status` (201 unless told)."""
+    assert response.status_code == status, response.json
+    return response.json
+
+
 @pytest.fixture
 def every_service(run_service, monkeypatch) -> dict:
     """A real gRPC server of every service, by name, each on its own PostgreSQL database;

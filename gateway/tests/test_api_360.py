@@ -20,6 +20,8 @@ from tandem_leads.adapters import models as leads_models
 from tandem_sales.adapters import models as sales_models
 from tandem_service_desk.adapters import models as desk_models
 
+from .conftest import made
+
 PARTS = ["account", "contacts", "opportunities", "cases", "referrals", "leads", "activities", "children", "missing"]
 
 
@@ -34,11 +36,6 @@ def services(run_service, monkeypatch):
 @pytest.fixture
 def db_url(pg_url) -> str:
     return pg_url
-
-
-def made(response, status: int = 201) -> dict:
-    assert response.status_code == status, response.json
-    return response.json
 
 
 def _as(user: dict) -> tuple:

@@ -12,6 +12,8 @@ from tandem_leads.adapters.models import reps
 from tandem_sales.adapters.models import owners
 from tandem_service_desk.adapters.models import agents
 
+from .conftest import made
+
 READERS_AND_OTHERS = ("admin", "manager", "rep1", "rep3", "agent")
 
 
@@ -24,11 +26,6 @@ def services(run_service) -> dict:
 @pytest.fixture
 def db_url(pg_url) -> str:
     return pg_url
-
-
-def made(response, status: int = 201) -> dict:
-    assert response.status_code == status, response.json
-    return response.json
 
 
 def history(client, path: str, auth: dict, page_size: int = 2) -> list[dict]:

@@ -11,6 +11,8 @@ from sqlalchemy import func, select
 
 from tandem_sales.adapters import models
 
+from .conftest import made
+
 ACCOUNT = {"name": "Acme Corp", "domain": "ACME.example", "industry": "Manufacturing", "employees": 250}
 OPPORTUNITY_FIELDS = ["id", "name", "account_id", "owner_id", "amount", "currency", "close_date", "stage",
                       "probability", "forecast_category", "forecast_category_overridden", "next_step", "description",
@@ -39,11 +41,6 @@ def sales_rows(services):
             return {t.name: conn.execute(select(func.count()).select_from(t)).scalar_one() for t in tables}
 
     return rows
-
-
-def made(response, status: int = 201) -> dict:
-    assert response.status_code == status, response.json
-    return response.json
 
 
 def fields_of(response) -> dict[str, str]:

@@ -15,6 +15,8 @@ from typing import Any, Callable
 
 import pytest
 
+from .conftest import made
+
 SERVER_OWNED = ("id", "version", "created_at", "updated_at")
 UNKNOWN = "no_such_field"
 IF_MATCH = {"$ref": "#/components/parameters/IfMatch"}
@@ -113,11 +115,6 @@ def services(every_service):
 @pytest.fixture
 def db_url(pg_url) -> str:
     return pg_url
-
-
-def made(response, status: int = 201) -> dict:
-    assert response.status_code == status, response.json
-    return response.json
 
 
 @pytest.fixture

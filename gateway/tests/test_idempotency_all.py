@@ -23,6 +23,8 @@ from tandem_gateway.adapters.models import idempotency_keys
 from tandem_gateway.http import web_to_lead_routes
 from tandem_gateway.http.limits import TokenBuckets
 
+from .conftest import made
+
 KEY = {"$ref": "#/components/parameters/IdempotencyKey"}
 CONCURRENT = 4
 
@@ -84,11 +86,6 @@ def services(every_service):
 @pytest.fixture
 def db_url(pg_url) -> str:
     return pg_url
-
-
-def made(response, status: int = 201) -> dict:
-    assert response.status_code == status, response.json
-    return response.json
 
 
 @pytest.fixture

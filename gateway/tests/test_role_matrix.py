@@ -17,14 +17,9 @@ Besides the four roles, a rep of another team (PEER) calls every route, so recor
 rules are checked too: the rep's records answer them 404, as they do agents."""
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import pytest
 
-from tandem_forecast.adapters import models as forecast_models
-from tandem_leads.adapters import models as leads_models
-from tandem_sales.adapters import models as sales_models
-from tandem_service_desk.adapters import models as desk_models
+from .conftest import made
 
 METHODS = ("get", "put", "post", "patch", "delete")
 ADMIN, MANAGER, REP, AGENT = "admin", "sales_manager", "sales_rep", "service_agent"
@@ -158,25 +153,13 @@ STALE = '"999"'  # no record here reaches version 999
 
 
 @pytest.fixture
-def services(run_service, monkeypatch):
-    sales = run_service("tandem_sales", sales_models.owners)
-    monkeypatch.setenv("SALES_GRPC_ADDR", sales.address)  # where leads converts
-    notify = run_service("tandem_notify", None)  # keeps no directory of users
-    return {"sales": sales,
-            "leads": run_service("tandem_leads", leads_models.reps),
-            "service_desk": run_service("tandem_service_desk", desk_models.agents),
-            "forecast": run_service("tandem_forecast", forecast_models.users),
-            "notify": SimpleNamespace(address=notify.address, sync_users=lambda: None)}
+def services(every_service):
+    return every_service
 
 
 @pytest.fixture
 def db_url(pg_url) -> str:
     return pg_url
-
-
-def made(response, status: int = 201) -> dict:
-    assert response.status_code == status, response.json
-    return response.json
 
 
 @pytest.fixture
