@@ -59,6 +59,8 @@ def test_admin_builds_a_team_that_logs_in(system: System):
     for service, table in tables.items():
         rows = eventually(lambda: system.query(service, f"SELECT id, role, manager_id, active FROM {table} WHERE id = :id", id=rep["id"]))
         assert rows and rows[0]["manager_id"] == manager["id"] and rows[0]["role"] == "sales_rep", service
+        # The agent was created after the rep; its event may still be on the way (CI once read 3 here).
+        assert eventually(lambda: system.query(service, f"SELECT id FROM {table} WHERE id = :id", id=agent["id"])), service
     print(f"[e2e] user directory replicated to 5 services in {time.monotonic() - started:.2f}s")
     assert len(system.query("forecast", "SELECT id FROM users")) == 4  # admin, manager, rep, agent
 
