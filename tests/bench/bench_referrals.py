@@ -16,6 +16,7 @@ the end. Nothing asserts on a timing.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import threading
 import time
@@ -32,6 +33,27 @@ from tandem_plumbing.testing import management_request  # noqa: E402
 from e2e.harness import ADMIN, SERVICES, cpu_seconds, eventually, start_system  # noqa: E402
 
 POLL_SECONDS = 0.25
+INFRA = {"postgres": "PostgreSQL (all backends)", "beam.smp": "RabbitMQ"}
+
+
+def infra_cpu_seconds() -> dict[str, float]:
+    """CPU time so far of PostgreSQL's and RabbitMQ's processes (whoever started them), and
+    of this benchmark client; with the machine's busy time from /proc/stat."""
+    tick = os.sysconf("SC_CLK_TCK")
+    usage = dict.fromkeys(INFRA.values(), 0.0)
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        comm, fields = text[text.index("(") + 1:text.rindex(")")], text.rsplit(")", 1)[1].split()
+        if comm in INFRA:
+            usage[INFRA[comm]] += (int(fields[11]) + int(fields[12])) / tick
+    me = os.times()
+    usage["the benchmark client"] = me.user + me.system
+    cpu = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    usage["machine busy, all cores"] = (sum(map(int, cpu)) - int(cpu[3]) - int(cpu[4])) / tick  # minus idle, iowait
+    return usage
 
 
 def raw_pika_confirm_rate(uri: str, n: int = 2000) -> float:
@@ -165,7 +187,7 @@ def main(argv: list[str]) -> int:
                     else:
                         failures += 1
 
-            cpu_before = cpu_seconds(system.pid)
+            cpu_before, infra_before = cpu_seconds(system.pid), infra_cpu_seconds()
             started = time.monotonic()
             with ThreadPoolExecutor(16) as pool:
                 for i, case_id in enumerate(cases):
@@ -174,7 +196,7 @@ def main(argv: list[str]) -> int:
             submitted_in = time.monotonic() - started
             eventually(lambda: len(leads.first_seen) >= len(posted) and len(notes.first_seen) >= len(posted), 60, 0.5)
             drained_in = time.monotonic() - started
-            cpu_after = cpu_seconds(system.pid)
+            cpu_after, infra_after = cpu_seconds(system.pid), infra_cpu_seconds()
             stop.set()
 
             lead_lat = [leads.first_seen[r] - t for r, t in posted.items() if r in leads.first_seen]
@@ -192,6 +214,12 @@ def main(argv: list[str]) -> int:
             print(f"CPU per referral, by process (ms), while submitting and draining; total {total_cpu / max(len(posted), 1) * 1000:.1f} ms:")
             for name, seconds in sorted(spent.items(), key=lambda item: -item[1])[:10]:
                 print(f"  {name:40s} {seconds / max(len(posted), 1) * 1000:6.1f}")
+            print("and outside Tandem's processes, per referral (ms):")
+            for name, seconds in infra_after.items():
+                print(f"  {name:40s} {(seconds - infra_before[name]) / max(len(posted), 1) * 1000:6.1f}")
+            busy = infra_after["machine busy, all cores"] - infra_before["machine busy, all cores"]
+            print(f"machine busy {busy / drained_in / (os.cpu_count() or 1) * 100:.0f}% of {os.cpu_count()} cores "
+                  f"while submitting and draining")
             backlog = sorted(((depth, name) for name, depth in sampler.peak.items() if depth), reverse=True)
             print("peak queue backlog: " + (", ".join(f"{name} {depth}" for depth, name in backlog[:6]) or "none"))
     finally:
