@@ -66,3 +66,72 @@ def test_a_lead_keeps_its_newest_snapshot_and_earliest_event_time(forecast_db):
     [row] = db.rows("leads")
     assert (row["version"], row["status"]) == (3, "qualified")
     assert row["created_at"].replace(tzinfo=None) == datetime(2026, 11, 1)
+
+
+def lead_state(db):
+    [row] = db.rows("leads")
+    return row["version"], row["status"], row["owner_id"], row["created_at"].replace(tzinfo=None)
+
+
+def test_lead_versions_out_of_order_end_in_the_newest_and_the_earliest_time(forecast_db):
+    db = forecast_db
+    assert db.run(feed.record_lead, lead_snapshot("l1", 3, status="qualified", owner_id="rep2"), "2026-11-03T00:00:00Z")
+    assert not db.run(feed.record_lead, lead_snapshot("l1", 1), "2026-11-01T00:00:00Z")
+    assert not db.run(feed.record_lead, lead_snapshot("l1", 2, status="working"), "2026-11-02T00:00:00Z")
+    assert lead_state(db) == (3, "qualified", "rep2", datetime(2026, 11, 1))
+
+
+def test_a_stale_lead_event_with_a_later_time_changes_nothing(forecast_db):
+    db = forecast_db
+    db.run(feed.record_lead, lead_snapshot("l1", 2, status="working"), "2026-11-02T00:00:00Z")
+    assert not db.run(feed.record_lead, lead_snapshot("l1", 1, owner_id="rep9"), "2026-11-05T00:00:00Z")
+    assert lead_state(db) == (2, "working", "rep1", datetime(2026, 11, 2))
+
+
+def test_an_equal_lead_version_with_an_earlier_time_moves_only_the_creation_time(forecast_db):
+    """Old leads publish lead_created and lead_assigned of one version; either may come first."""
+    db = forecast_db
+    db.run(feed.record_lead, lead_snapshot("l1", 1, status="working"), "2026-11-02T00:00:00Z")
+    db.run(feed.record_lead, lead_snapshot("l1", 1, status="other"), "2026-11-01T00:00:00+01:00")  # 31 Oct, 23:00 UTC
+    assert lead_state(db) == (1, "working", "rep1", datetime(2026, 10, 31, 23))
+
+
+def test_a_duplicate_lead_delivery_writes_nothing(forecast_db):
+    db = forecast_db
+    snapshot = lead_snapshot("l1", 2, status="working")
+    assert db.run(feed.record_lead, snapshot, "2026-11-02T00:00:00Z")
+    assert not db.run(feed.record_lead, snapshot, "2026-11-02T00:00:00Z")
+    assert lead_state(db) == (2, "working", "rep1", datetime(2026, 11, 2))
+
+
+def test_a_lead_event_is_one_statement(forecast_db):
+    """The consumer's cost per delivery is mostly per statement (issue 3)."""
+    from sqlalchemy import event
+
+    db, statements = forecast_db, []
+    event.listen(db.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    for version, at in ((1, "2026-11-02T00:00:00Z"), (2, "2026-11-03T00:00:00Z"), (1, "2026-11-01T00:00:00Z")):
+        statements.clear()
+        db.run(feed.record_lead, lead_snapshot("l1", version), at)
+        assert [s.split()[0] for s in statements if not s.startswith("BEGIN")] == ["INSERT"]
+
+
+def test_concurrent_deliveries_of_one_lead_take_turns(pg_forecast_db):
+    """A stale event with the earliest time waits on the newer one's uncommitted insert,
+    then applies against it: the newer state and the earlier time both stay."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sqlalchemy import text
+    from tandem_plumbing.db import transaction
+    from tandem_plumbing.testing import wait_for
+
+    db = pg_forecast_db
+    waiting = text("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                   "AND wait_event_type = 'Lock'")
+    with ThreadPoolExecutor(1) as pool, transaction(db.sessions) as first:
+        assert feed.record_lead(first, lead_snapshot("l1", 2, status="working"), "2026-11-02T00:00:00Z")
+        stale = pool.submit(db.run, feed.record_lead, lead_snapshot("l1", 1), "2026-11-01T00:00:00Z")
+        wait_for(lambda: db.run(lambda session: session.execute(waiting).scalar_one()),
+                 what="the stale delivery waiting on the lock")  # a fresh transaction: a new stats snapshot
+    assert stale.result() is False
+    assert lead_state(db) == (2, "working", "rep1", datetime(2026, 11, 1))

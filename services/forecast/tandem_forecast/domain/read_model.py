@@ -3,7 +3,7 @@ OpportunitySnapshot and LeadSnapshot): plain functions, no I/O."""
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from typing import Any, Mapping
 
 from . import money
@@ -40,12 +40,13 @@ def opportunity_row(snapshot: Mapping[str, Any]) -> dict[str, Any]:
 
 def lead_row(lead: Mapping[str, Any], first_seen: str) -> dict[str, Any]:
     """A `leads` row. A LeadSnapshot carries no creation time: `created_at` is the time
-    of the event it came with (see use_cases.feed, which keeps the earliest)."""
+    of the event it came with (see use_cases.feed, which keeps the earliest), in UTC:
+    SQLite stores it without its offset and the feed compares it with the stored one."""
     conversion = lead.get("conversion") or {}
     return {
         "id": lead["id"], "version": lead["version"], "owner_id": lead.get("owner_id"),
         "source": lead["source"], "status": lead["status"],
-        "created_at": _moment(first_seen),
+        "created_at": _moment(first_seen).astimezone(timezone.utc),
         "converted_at": _moment(conversion.get("converted_at")),
         "opportunity_id": conversion.get("opportunity_id"),
         "referral_agent_id": _first_agent(list(lead.get("referrals") or [])),

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Mapping
 
-from sqlalchemy import select, update
+from sqlalchemy import case
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
-from tandem_plumbing.db import utc
 from tandem_plumbing.replica import upsert_if_newer, upsert_many_if_newer
 
 from ..adapters.models import leads, opportunities
 from ..domain.read_model import lead_row, opportunity_row
+
+_UPSERTS = {"postgresql": pg_insert, "sqlite": sqlite_insert}  # the two databases Tandem runs on
 
 
 def record_opportunity(session: Session, snapshot: Mapping[str, Any]) -> bool:
@@ -26,14 +29,21 @@ def record_opportunities(session: Session, snapshots: Iterable[Mapping[str, Any]
 
 def record_lead(session: Session, lead: Mapping[str, Any], event_time: str) -> bool:
     """The lead as of its newest snapshot; `created_at` the earliest event time seen for
-    it (a LeadSnapshot has no creation time, and a lead's events arrive in any order)."""
+    it (a LeadSnapshot has no creation time, and a lead's events arrive in any order).
+
+    One statement: the insert, or an update whose every column is decided against the
+    row as it is under the conflict's lock, so concurrent deliveries of one lead cannot
+    interleave. True when it wrote and the copy now holds this snapshot's version.
+    """
     row = lead_row(lead, event_time)
-    # A first copy at version 0 (any real version replaces it), so that the row exists
-    # and can be locked: concurrent events of one lead then take turns below.
-    upsert_if_newer(session, leads, {**row, "version": 0})
-    seen = session.execute(select(leads.c.created_at).where(leads.c.id == row["id"]).with_for_update()).scalar_one()
-    created_at = min(utc(seen), row["created_at"])
-    written = upsert_if_newer(session, leads, {**row, "created_at": created_at})
-    # Also when the snapshot was stale: its event may still be the earliest one.
-    session.execute(update(leads).where(leads.c.id == row["id"]).values(created_at=created_at))
-    return written
+    stmt = _UPSERTS[session.get_bind().dialect.name](leads).values(**row)
+    held, new = leads.c, stmt.excluded
+    newer = held.version < new.version
+    earlier = new.created_at < held.created_at  # also from a stale event: it may be the first one
+    state = {name: case((newer, new[name]), else_=held[name]) for name in row if name not in ("id", "created_at")}
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[held.id],
+        set_={**state, "created_at": case((earlier, new.created_at), else_=held.created_at)},
+        where=newer | earlier,  # a duplicate or a stale event with a later time writes nothing
+    )
+    return session.execute(stmt.returning(held.version)).scalar_one_or_none() == row["version"]

@@ -63,3 +63,34 @@ def test_leads_follow_events_in_any_order(pg_forecast_db, forecast_events, publi
     [row] = db.rows("leads")
     assert (row["version"], row["status"], row["owner_id"], row["opportunity_id"]) == (3, "converted", "rep1", "o1")
     assert row["created_at"] == min(datetime.fromisoformat(e.time) for e in (converted, assigned, created))
+
+
+def test_a_lead_created_with_an_owner_counts_for_that_owner_without_a_lead_assigned(
+        pg_forecast_db, forecast_events, publisher, wait_for):
+    """The one-event contract: a new lead with an owner publishes only lead_created (with
+    `assignment`, and `referral` when a service referral made it); the funnel and the
+    leads reports count it for that owner and their managers, and for no one else."""
+    from tandem_forecast.use_cases import analytics, reports
+
+    db = pg_forecast_db
+    rep, manager, other = (db.user("rep2", "sales_rep", manager_id="manager"), db.user("manager", "sales_manager"),
+                           db.user("rep3", "sales_rep"))
+    forecast_events()
+    publisher.declare_exchange("leads")
+    referral = {"referral_id": "ref-1", "case_id": "case-1", "case_number": "C-1", "agent_id": "agent-7",
+                "kind": "upsell", "product_interest": "seats"}
+    created = Envelope(type="lead_created", source="leads", correlation_id="req-3", data={
+        "lead": lead_snapshot("l1", 1, owner_id="rep2", source="service_referral", referrals=[referral]),
+        "assignment": {"previous_owner_id": None, "reason": "rules"}, "referral": referral})
+    publisher.event(created)
+    wait_for(lambda: db.rows("leads"), "the lead copied")
+    assert [(r["owner_id"], r["referral_agent_id"]) for r in db.rows("leads")] == [("rep2", "agent-7")]
+
+    month = created.time[:7]  # the lead's created_at is its event's time
+    funnel = {who: db.run(analytics.analytics, caller, month)["funnel"]["leads_created"]
+              for who, caller in (("rep2", rep), ("manager", manager), ("rep3", other))}
+    assert funnel == {"rep2": 1, "manager": 1, "rep3": 0}
+    by_owner = {"source": "leads", "group_by": ["owner_id"], "aggregates": [{"fn": "count"}]}
+    rows = {who: db.run(reports.run_report, caller, db.run(reports.create_report, caller, "Leads", by_owner)["id"])
+            ["rows"] for who, caller in (("rep2", rep), ("manager", manager), ("rep3", other))}
+    assert rows == {"rep2": [["rep2", 1]], "manager": [["rep2", 1]], "rep3": []}
