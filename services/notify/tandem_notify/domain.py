@@ -201,19 +201,25 @@ def _ids(**ids: Any) -> dict[str, str]:
     return {name: str(value) for name, value in ids.items() if value not in (None, "")}
 
 
+def latest_referral(lead: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """The referral a new owner is told of: the latest (referrals are listed oldest first)."""
+    referrals = lead.get("referrals") or []
+    return referrals[-1] if referrals else None
+
+
 def lead_assigned_message(lead: Mapping[str, Any], agent_names: Mapping[str, str]) -> Message:
     """To the lead's new owner. A referred lead names the agent, the company and the
-    product interest of its latest referral (referrals are listed oldest first)."""
+    product interest of its latest referral."""
     person, company = _person(lead), _company(lead)
-    referrals = lead.get("referrals") or []
-    if not referrals:
+    referral = latest_referral(lead)
+    if referral is None:
         return Message(
             LEAD_ASSIGNED,
             f"Lead assigned to you: {person}, {company}",
             f"{person} at {company} is now yours to work.",
             _ids(lead_id=lead["id"]),
         )
-    referral = referrals[-1]
+    referrals = lead["referrals"]
     agent = agent_names.get(referral.get("agent_id") or "") or "A service agent"
     interest = referral.get("product_interest") or "more of what they have"
     kind = _KIND_WORDS.get(referral.get("kind"), "upsell")
@@ -271,6 +277,11 @@ def money_words(money: Any) -> str | None:
     except (InvalidOperation, TypeError):
         return None
     return f"{amount:,.2f} {money['currency']}" if amount.is_finite() else None
+
+
+def is_news_to_agent(referral: Mapping[str, Any]) -> bool:
+    """Whether the referral's status is worth telling the agent who referred it."""
+    return bool(referral.get("agent_id")) and referral.get("status") in _OUTCOMES
 
 
 def referral_update_message(referral: Mapping[str, Any], assignee_name: str | None) -> Message | None:

@@ -167,6 +167,17 @@ def _lead_assigned(lead, previous_owner_id=None, reason="rules"):
     return {"lead": lead, "previous_owner_id": previous_owner_id, "reason": reason}
 
 
+def _lead_created(lead, reason="rules"):
+    """The new producer's form: `assignment` when the lead has an owner, `referral` when a
+    referral made it (the old producer sent `{"lead": lead}` and lead_assigned after)."""
+    data = {"lead": lead}
+    if lead.get("owner_id"):
+        data["assignment"] = {"previous_owner_id": None, "reason": reason}
+    if lead.get("referrals"):
+        data["referral"] = lead["referrals"][-1]
+    return data
+
+
 def _referral_status_changed(status, previous_status="lead_created", **changes):
     referral = {"id": "R1", "case_id": "C1", "case_number": 1042, "agent_id": "agent-1", "kind": "upsell",
                 "product_interest": "50 more seats", "status": status, "lead_id": "L1", "assignee_id": "rep-1",
@@ -178,4 +189,4 @@ def _referral_status_changed(status, previous_status="lead_created", **changes):
 def shapes():
     """Builders of event data in the shapes of docs/architecture.md's Event catalogue."""
     return SimpleNamespace(lead=_lead, referral_ref=_referral_ref, lead_assigned=_lead_assigned,
-                           referral_status_changed=_referral_status_changed)
+                           lead_created=_lead_created, referral_status_changed=_referral_status_changed)

@@ -1,8 +1,10 @@
 """The notify use cases on a real PostgreSQL database, and email through a real SMTP server."""
+import itertools
 import threading
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from sqlalchemy import event
 from tandem_plumbing.db import transaction
 
 from tandem_notify import domain, use_cases
@@ -172,6 +174,137 @@ def test_created_and_assigned_handled_at_once_alert_once(notify_db, team, shapes
     assert errors == []
     assert sorted(n["kind"] for n in inbox(notify_db, "rep-1")) == ["hot_lead", "lead_assigned"]
     assert [n["kind"] for n in inbox(notify_db, "mgr-1")] == ["hot_lead"]
+
+
+# -- lead_created with `assignment` (the new producer) and the old form -------------------------
+def kinds(notify_db, user_id):
+    return sorted(n["kind"] for n in inbox(notify_db, user_id))
+
+
+def test_a_lead_created_with_an_owner_tells_the_owner_once_and_alerts_when_hot(notify_db, team, run, shapes):
+    lead = shapes.lead(score=85, referrals=[shapes.referral_ref()])
+    run(use_cases.lead_created, shapes.lead_created(lead), True)
+
+    [told] = [n for n in inbox(notify_db, "rep-1") if n["kind"] == "lead_assigned"]
+    assert told["title"] == "Referred lead for you: Navy Labs wants 50 more seats"
+    assert "Ada Agent referred Grace Hopper at Navy Labs (upsell: 50 more seats)" in told["body"]
+    assert told["data"] == {"lead_id": "L1", "referral_id": "R1", "case_id": "C1", "agent_id": "agent-1"}
+    assert kinds(notify_db, "rep-1") == ["hot_lead", "lead_assigned"]
+    assert kinds(notify_db, "mgr-1") == ["hot_lead"]
+    assert sorted((e["to_address"], e["notification_kind"]) for e in emails(notify_db)) == [
+        ("mgr-1@example.com", "hot_lead"), ("rep-1@example.com", "hot_lead"), ("rep-1@example.com", "lead_assigned")]
+
+    run(use_cases.lead_created, shapes.lead_created(lead), True)  # the same data again (a replay)
+    assert notify_db.count(notifications) == 3 and len(emails(notify_db)) == 3
+
+
+def test_a_lead_created_with_an_owner_below_the_threshold_does_not_alert(notify_db, team, run, shapes):
+    run(use_cases.lead_created, shapes.lead_created(shapes.lead(score=79)), True)
+    assert kinds(notify_db, "rep-1") == ["lead_assigned"] and inbox(notify_db, "mgr-1") == []
+
+
+def test_the_old_form_tells_the_owner_once_when_lead_assigned_follows(notify_db, team, run, shapes):
+    lead = shapes.lead(score=40)
+    run(use_cases.lead_created, {"lead": lead}, True)
+    assert inbox(notify_db, "rep-1") == []  # without `assignment`: lead_assigned will tell
+    run(use_cases.lead_assigned, shapes.lead_assigned(lead), True)
+    run(use_cases.lead_assigned, shapes.lead_assigned(lead), True)  # the same data again
+    assert kinds(notify_db, "rep-1") == ["lead_assigned"]
+    assert [e["notification_kind"] for e in emails(notify_db)] == ["lead_assigned"]
+
+
+@pytest.mark.parametrize("order", list(itertools.permutations(["created", "assigned", "created_with_assignment"])),
+                         ids="-then-".join)
+def test_both_forms_of_one_new_lead_tell_the_owner_once(notify_db, team, run, shapes, order):
+    """An upgrade's overlap: the old producer's lead_created and lead_assigned and the new
+    producer's lead_created with `assignment`, same snapshot and version, in any order."""
+    lead = shapes.lead(score=90, referrals=[shapes.referral_ref()])
+    forms = {"created": (use_cases.lead_created, {"lead": lead}),
+             "assigned": (use_cases.lead_assigned, shapes.lead_assigned(lead)),
+             "created_with_assignment": (use_cases.lead_created, shapes.lead_created(lead))}
+    for form in order:
+        run(*forms[form], True)
+    assert kinds(notify_db, "rep-1") == ["hot_lead", "lead_assigned"]
+    assert kinds(notify_db, "mgr-1") == ["hot_lead"]
+    assert len(emails(notify_db)) == 3
+
+
+def test_a_later_reassignment_still_tells_the_new_owner(notify_db, team, run, shapes):
+    run(use_cases.lead_created, shapes.lead_created(shapes.lead(version=1)), True)
+    run(use_cases.lead_assigned, shapes.lead_assigned(shapes.lead(version=2, owner_id="rep-2"), "rep-1", "manual"), True)
+    run(use_cases.lead_assigned, shapes.lead_assigned(shapes.lead(version=3, owner_id="rep-1"), "rep-2", "manual"), True)
+    assert kinds(notify_db, "rep-1") == ["lead_assigned", "lead_assigned"]
+    assert kinds(notify_db, "rep-2") == ["lead_assigned"]
+
+
+def test_a_lead_created_arriving_after_a_newer_snapshot_tells_nobody(notify_db, team, run, shapes):
+    run(use_cases.lead_assigned, shapes.lead_assigned(shapes.lead(version=2, owner_id="rep-2"), "rep-1"), True)
+    run(use_cases.lead_created, shapes.lead_created(shapes.lead(version=1, score=99)), True)
+    assert inbox(notify_db, "rep-1") == [] and inbox(notify_db, "mgr-1") == []
+    assert kinds(notify_db, "rep-2") == ["lead_assigned"]
+
+
+def test_a_lead_created_without_owner_tells_nobody(notify_db, team, run, shapes):
+    data = shapes.lead_created(shapes.lead(owner_id=None, score=99))
+    assert "assignment" not in data
+    run(use_cases.lead_created, data, True)
+    assert notify_db.count(notifications) == 0
+
+
+# -- statements per delivery ----------------------------------------------------------------------
+# Each statement costs an event delivery about 0.3 ms of Python (docs/benchmarks.md): these
+# are the statements of the effect, besides the inbox row and the transaction's own.
+STATEMENTS = {
+    "lead_assigned of a referred lead": (use_cases.lead_assigned, lambda s: s.lead_assigned(
+        s.lead(referrals=[s.referral_ref()])), 4),  # snapshot, people, notification, email
+    "lead_created with assignment, hot": (use_cases.lead_created, lambda s: s.lead_created(
+        s.lead(score=90, referrals=[s.referral_ref()])), 5),  # + the alert's claim; 3 notifications, 3 emails
+    "lead_created, old form, owned": (use_cases.lead_created, lambda s: {"lead": s.lead()}, 2),  # snapshot, people
+    "lead_created without owner": (use_cases.lead_created, lambda s: s.lead_created(s.lead(owner_id=None)), 1),
+    "referral assigned": (use_cases.referral_status_changed, lambda s: s.referral_status_changed("assigned"), 2),
+    "referral not news": (use_cases.referral_status_changed, lambda s: s.referral_status_changed("lead_created"), 0),
+}
+
+
+@pytest.mark.parametrize("case", STATEMENTS)
+def test_statements_per_delivery(notify_db, team, run, shapes, case):
+    use_case, data, expected = STATEMENTS[case]
+    statements = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        if statement != "BEGIN IMMEDIATE":  # SQLite's, issued for the transaction
+            statements.append(statement)
+
+    event.listen(notify_db.engine, "before_cursor_execute", count)
+    try:
+        run(use_case, data(shapes), True)
+    finally:
+        event.remove(notify_db.engine, "before_cursor_execute", count)
+    assert len(statements) == expected, statements
+
+
+# -- the upgrade that added lead_versions.owner_told_version ----------------------------------------
+def test_the_upgrade_marks_leads_whose_owner_was_told(notify_db, team, run, shapes):
+    """Told before the upgrade: a replay in the new form tells nobody. Not yet told (the
+    old producer's lead_assigned still on the way): it still tells."""
+    from importlib.resources import files
+
+    from alembic import command
+    from tandem_plumbing.migrations import alembic_config, upgrade
+
+    from tandem_notify.adapters.models import lead_versions
+
+    told, pending = shapes.lead(lead_id="L1", version=4), shapes.lead(lead_id="L2")
+    run(use_cases.lead_assigned, shapes.lead_assigned(told), False)
+    run(use_cases.lead_created, {"lead": pending}, False)
+    migrations = files("tandem_notify") / "migrations"
+    command.downgrade(alembic_config(migrations, notify_db.url), "0002")
+    upgrade(migrations, notify_db.url)
+    assert {row["id"]: row["owner_told_version"] for row in notify_db.rows(lead_versions)} == {"L1": 4, "L2": None}
+
+    run(use_cases.lead_created, shapes.lead_created(told), False)
+    run(use_cases.lead_assigned, shapes.lead_assigned(pending), False)
+    assert [n["data"]["lead_id"] for n in inbox(notify_db, "rep-1")] == ["L1", "L2"]
 
 
 # -- referral updates ---------------------------------------------------------------------------

@@ -72,10 +72,13 @@ hot_lead_alerts = Table(
 )
 
 # The newest lead snapshot version seen, so that a late, older lead_assigned does not
-# notify an owner the lead has since left.
+# notify an owner the lead has since left; and the version whose owner was told, so
+# that both forms of one assignment (the old producer's lead_assigned, the new one's
+# lead_created with `assignment`, same version) tell the owner once.
 lead_versions = Table(
     "lead_versions",
     metadata,
     Column("id", String(64), primary_key=True),
     Column("version", Integer, nullable=False),
+    Column("owner_told_version", Integer),
 )

@@ -64,6 +64,29 @@ def test_hot_lead_alerts_owner_and_manager_once(notify_service, notify_db, shape
     assert notify_db.rows(outgoing_emails) == []
 
 
+def test_a_lead_created_with_an_owner_tells_once_whatever_else_arrives(notify_service, notify_db, shapes):
+    """The new producer's lead_created (with `assignment`), delivered twice, and the old
+    producer's lead_assigned of the same lead version, handled side by side."""
+    service = notify_service
+    service.start()
+    users(service, *TEAM)
+    service.wait_for(lambda: service.processed() == 4, what="the directory copied")
+
+    lead = shapes.lead(score=95, referrals=[shapes.referral_ref()])
+    created = service.publish("leads", "lead_created", shapes.lead_created(lead))
+    service.publish("leads", "lead_created", None, envelope=created)  # delivered twice
+    service.publish("leads", "lead_assigned", shapes.lead_assigned(lead))
+    service.wait_for(lambda: service.processed() == 6, what="both events applied")
+    eventlet.sleep(0.6)  # room for the duplicate's (wrong) effect to land
+
+    rep = inbox(notify_db, "rep-1")
+    assert sorted(n["kind"] for n in rep) == ["hot_lead", "lead_assigned"]
+    assert [n["title"] for n in rep if n["kind"] == "lead_assigned"] == [
+        "Referred lead for you: Navy Labs wants 50 more seats"]
+    assert [n["kind"] for n in inbox(notify_db, "mgr-1")] == ["hot_lead"]
+    assert service.processed() == 6
+
+
 def test_the_agent_hears_of_assignment_and_rejection(notify_service, notify_db, shapes):
     service = notify_service
     service.start()
