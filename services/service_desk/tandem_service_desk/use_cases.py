@@ -247,23 +247,25 @@ def _follow(session: Session, record: Mapping[str, Any], what: str,
             follow: Callable[[Referral], Referral], correlation_id: str | None) -> list[Referral]:
     """Apply `follow` to this service's referrals listed in `record` (a lead or an
     opportunity snapshot); emits `referral_status_changed` for each whose status moved,
-    and returns those."""
-    changed: list[tuple[Referral, str]] = []
-    for ref in record.get("referrals") or ():
-        referral = repository.get_referral(session, ref["referral_id"], lock=True)
-        if referral is None:
-            log.warning("%s %s names referral %s, which is not ours; ignored", what, record["id"], ref["referral_id"])
+    and returns those. One read of the referrals (locked) with their cases, one write per
+    referral that changed; nothing at all when `record` lists none."""
+    listed = referrals.listed_in(record)
+    found = repository.referrals_with_cases(session, listed) if listed else {}
+    changed: list[tuple[Referral, Case, str]] = []
+    for referral_id in listed:
+        if referral_id not in found:
+            log.warning("%s %s names referral %s, which is not ours; ignored", what, record["id"], referral_id)
             continue
+        referral, case = found[referral_id]
         followed = follow(referral)
         if followed != referral:
             repository.save_referral(session, followed)
             if followed.status != referral.status:
-                changed.append((followed, referral.status))
-    for referral, previous_status in changed:
-        case = _existing_case(session, referral.case_id)
+                changed.append((followed, case, referral.status))
+    for referral, case, previous_status in changed:
         data = referrals.status_changed_event(referral, case, previous_status)
         record_event(session, _event("referral_status_changed", data, correlation_id))
-    return [referral for referral, _ in changed]
+    return [referral for referral, _, _ in changed]
 
 
 def follow_lead(session: Session, lead: Mapping[str, Any], *, now: datetime,

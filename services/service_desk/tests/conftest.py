@@ -36,6 +36,46 @@ def directory(sd_db):
     return add
 
 
+def _short(statement: str) -> str:
+    """'SELECT referrals FOR UPDATE', 'UPDATE referrals', 'INSERT outbox',
+    'SELECT pg_advisory_xact_lock', ...: what a statement does to which table."""
+    import re
+
+    verb = statement.split(None, 1)[0].upper()
+    table = re.search(r"\b(?:FROM|INTO|UPDATE)\s+(\w+)", statement)
+    if table is None:
+        return statement.split("(", 1)[0].strip()
+    return f"{verb} {table.group(1)}" + (" FOR UPDATE" if "FOR UPDATE" in statement else "")
+
+
+@pytest.fixture
+def statements():
+    """statements(target): a context manager yielding the SQL statements run on `target`
+    (an engine, or the Engine class for every engine) inside it, as a
+    `before_cursor_execute` listener sees them (the commit is not one), each shortened to
+    what it does to which table: 'UPDATE referrals'. With `per` (a function naming the
+    current unit of work, e.g. the green thread), a dict: unit -> its statements."""
+    from collections import defaultdict
+    from contextlib import contextmanager
+
+    from sqlalchemy import event
+
+    @contextmanager
+    def record(target, per=None):
+        seen: defaultdict[object, list[str]] = defaultdict(list)
+
+        def listener(_conn, _cursor, statement, _parameters, _context, _executemany):
+            seen[per() if per else None].append(_short(statement))
+
+        event.listen(target, "before_cursor_execute", listener)
+        try:
+            yield seen if per else seen[None]
+        finally:
+            event.remove(target, "before_cursor_execute", listener)
+
+    return record
+
+
 def lead_snapshot(version: int, referral_ids, *, status: str = "new", owner_id: str | None = None,
                   reason: str | None = None, lead_id: str = "lead-1") -> dict:
     """A LeadSnapshot of the event catalogue."""

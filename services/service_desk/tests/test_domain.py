@@ -255,6 +255,12 @@ def lead(version, status="new", owner_id=None, reason=None, lead_id="L1"):
             "referrals": [{"referral_id": "r1"}]}
 
 
+def test_the_referrals_a_snapshot_lists_once_each_in_its_order():
+    listed = {"id": "L1", "referrals": [{"referral_id": "r2"}, {"referral_id": "r1"}, {"referral_id": "r2"}]}
+    assert referrals.listed_in(listed) == ["r2", "r1"]
+    assert referrals.listed_in({"id": "L2", "referrals": []}) == referrals.listed_in({"id": "L3"}) == []
+
+
 def test_the_referral_follows_its_lead():
     r = referral()
     assert r.status == "submitted"

@@ -370,6 +370,44 @@ def test_a_converted_lead_converts_the_referral(sd_db, agent, snapshot):
                                                                                               "converted"]
 
 
+READ = "SELECT referrals FOR UPDATE"  # the listed referrals with their cases, one statement
+TELL = ["SELECT pg_advisory_xact_lock", "INSERT outbox"]  # an event in the outbox (the lock: once per transaction)
+
+
+def test_following_a_lead_reads_its_referrals_once_and_writes_only_what_changed(sd_db, agent, snapshot,
+                                                                                 statements):
+    case = create(sd_db, agent)
+    referral, other = refer(sd_db, agent, case.id), refer(sd_db, agent, case.id, kind="cross_sell")
+
+    def follow(lead):
+        with statements(sd_db.engine) as seen:
+            sd_db.run(use_cases.follow_lead, lead, now=T0 + 2 * H, correlation_id=None)
+        return seen
+
+    assert follow(snapshot(1, [], lead_id="web-lead", owner_id="rep-1")) == []  # no referral made it
+    assert follow(snapshot(1, [referral.id], owner_id="rep-1")) == [READ, "UPDATE referrals", *TELL]
+    assert follow(snapshot(1, [referral.id], owner_id="rep-1")) == [READ]  # not newer
+    # Newer, but nothing the agent sees changed: only the version it saw is kept.
+    assert follow(snapshot(2, [referral.id], owner_id="rep-1", status="working")) == [READ, "UPDATE referrals"]
+    assert follow(snapshot(3, [other.id, "not-ours", referral.id], owner_id="rep-1", status="unqualified",
+                           reason="no budget")) == [READ, "UPDATE referrals", "UPDATE referrals", *TELL,
+                                                    "INSERT outbox"]
+    changes = sd_db.events("referral_status_changed")
+    assert [(e.data["referral"]["id"], e.data["previous_status"], e.data["referral"]["status"]) for e in changes] == [
+        (referral.id, "submitted", "assigned"), (other.id, "submitted", "rejected"),
+        (referral.id, "assigned", "rejected")]  # in the snapshot's order
+    assert {e.data["referral"]["case_number"] for e in changes} == {"00000001"}
+    assert {r.id: (r.status, r.lead_version) for r in referrals_now(sd_db, case.id)} == {
+        referral.id: ("rejected", 3), other.id: ("rejected", 3)}
+
+
+def test_a_referral_is_one_read_of_the_case_one_insert_and_its_event(sd_db, agent, statements):
+    case = create(sd_db, agent)
+    with statements(sd_db.engine) as seen:
+        refer(sd_db, agent, case.id)
+    assert seen == ["SELECT cases", "INSERT referrals", *TELL]
+
+
 def referrals_now(db, case_id):
     with db.sessions() as session:
         return use_cases.list_referrals(session, STAFF, case_id)

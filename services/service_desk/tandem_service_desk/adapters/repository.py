@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any, Iterable, Sequence
 
-from sqlalchemy import and_, exists, insert, or_, select, update
+from sqlalchemy import LABEL_STYLE_TABLENAME_PLUS_COL, Table, and_, exists, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from ..domain import sla
@@ -209,10 +210,24 @@ def save_referral(session: Session, referral: Referral) -> None:
     session.execute(update(referrals).where(referrals.c.id == referral.id).values(**_referral_values(referral)))
 
 
-def get_referral(session: Session, referral_id: str, *, lock: bool = False) -> Referral | None:
-    query = select(referrals).where(referrals.c.id == referral_id)
-    row = session.execute(query.with_for_update() if lock else query).one_or_none()
-    return _referral(row) if row is not None else None
+def _columns(row, table: Table) -> SimpleNamespace:
+    """`table`'s part of a joined row selected with LABEL_STYLE_TABLENAME_PLUS_COL."""
+    values = row._mapping
+    return SimpleNamespace(**{column.name: values[f"{table.name}_{column.name}"] for column in table.c})
+
+
+def referrals_with_cases(session: Session, referral_ids: Sequence[str]) -> dict[str, tuple[Referral, Case]]:
+    """Those of `referral_ids` that exist, each with its case, in one read. The referral
+    rows stay locked until the transaction ends (taken in id order, so that two
+    transactions following the same referrals never deadlock); the cases are not locked."""
+    query = (select(referrals, cases).join(cases, cases.c.id == referrals.c.case_id)
+             .where(referrals.c.id.in_(referral_ids)).order_by(referrals.c.id)
+             .with_for_update(of=referrals).set_label_style(LABEL_STYLE_TABLENAME_PLUS_COL))
+    found = {}
+    for row in session.execute(query):
+        referral = _referral(_columns(row, referrals))
+        found[referral.id] = (referral, _case(_columns(row, cases)))
+    return found
 
 
 def referrals_of(session: Session, case_ids: Sequence[str]) -> dict[str, list[Referral]]:

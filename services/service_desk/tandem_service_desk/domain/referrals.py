@@ -123,6 +123,12 @@ def submit(new: NewReferral, *, referral_id: str, case: Case, agent_id: str, now
     )
 
 
+def listed_in(record: Mapping[str, Any]) -> list[str]:
+    """The referral ids a lead or opportunity snapshot lists, once each, in its order
+    (none for a lead that no referral made: a web form's, say)."""
+    return list(dict.fromkeys(ref["referral_id"] for ref in record.get("referrals") or ()))
+
+
 def status_from_lead(lead: Mapping[str, Any]) -> tuple[str, str | None, str | None]:
     """(status, assignee, reason) of a referral whose lead is `lead` (a LeadSnapshot)."""
     owner = lead.get("owner_id")

@@ -42,7 +42,8 @@ def publish(vhost_uri):
 @pytest.fixture
 def service_desk_events(sd_db, vhost_uri, monkeypatch, runner_factory):
     """start() -> the real ServiceDeskEvents on the test's database and vhost, its queues
-    declared first (as `tandem-service-desk setup` does); SLA checks every 0.2 s."""
+    declared first (as `tandem-service-desk setup` does); SLA checks every 0.2 s.
+    start(running=False): its runner, not started yet (to wait on its container first)."""
     from tandem_plumbing.consumer import declare_queues
 
     monkeypatch.setenv("SERVICE_DESK_DATABASE_URL", sd_db.url)
@@ -50,9 +51,10 @@ def service_desk_events(sd_db, vhost_uri, monkeypatch, runner_factory):
     module = importlib.reload(importlib.import_module("tandem_service_desk.adapters.events"))
     declare_queues(module.ServiceDeskEvents, vhost_uri)
 
-    def start():
+    def start(running=True):
         runner = runner_factory({"AMQP_URI": vhost_uri, "max_workers": 10}, module.ServiceDeskEvents)
-        runner.start()
+        if running:
+            runner.start()
         return runner
 
     return start

@@ -3,7 +3,8 @@ each), user events fill the agents directory, and the SLA timer escalates."""
 from datetime import datetime, timedelta, timezone
 
 import eventlet
-from sqlalchemy import select
+from nameko.testing.services import entrypoint_waiter
+from sqlalchemy import Engine, select
 from tandem_plumbing.db import transaction
 from tandem_plumbing.envelope import Envelope
 
@@ -73,6 +74,89 @@ def test_the_referral_follows_lead_events(sd_db, service_desk_events, publish, s
         ("submitted", "lead_created", "req-lead_referral_attached"),
         ("lead_created", "converted", "req-lead_status_changed")]
     assert changes[-1].data["referral"]["company"] == "Acme"
+
+
+def lead_made_from(referral_id, snapshot, version=1, **lead):
+    """`lead_created` as leads publishes it for a lead a referral made: the one event of the
+    new lead, its owner and the referral in its snapshot."""
+    created = snapshot(version, [referral_id], **lead)
+    data = {"referral": created["referrals"][0]}
+    if created["owner_id"]:
+        data["assignment"] = {"previous_owner_id": None, "reason": "rules"}
+    return lead_event("lead_created", created, **data)
+
+
+def handled(runner, count):
+    """Wait (in a with block) until `on_lead_changed` handled `count` deliveries."""
+    [container] = runner.containers
+    results = []
+
+    def enough(_worker_ctx, result, _exc_info):
+        results.append(result)
+        return len(results) == count
+
+    return entrypoint_waiter(container, "on_lead_changed", callback=enough)
+
+
+def test_lead_created_alone_assigns_the_referral_once_in_one_short_transaction(
+        sd_db, service_desk_events, publish, snapshot, statements):
+    case, referral = open_case_with_referral(sd_db, datetime.now(timezone.utc))
+    created = lead_made_from(referral.id, snapshot, owner_id="rep-1")
+    publish(created)  # before the consumer starts: `setup` declared the queue, nothing is unroutable
+    runner = service_desk_events(running=False)
+    referral_now, processed = watch(sd_db, case.id)
+    with statements(Engine, per=eventlet.getcurrent) as by_worker:
+        with handled(runner, 2):
+            runner.start()
+            publish(created)  # delivered again
+    final = referral_now()
+    assert (final.status, final.lead_id, final.assignee_id, final.lead_version, final.version) == (
+        "assigned", "lead-1", "rep-1", 1, 2)
+    [change] = sd_db.events("referral_status_changed")
+    assert (change.data["previous_status"], change.data["referral"]["status"], change.data["referral"]["assignee_id"],
+            change.correlation_id) == ("submitted", "assigned", "rep-1", "req-lead_created")
+    assert processed() == 1
+    deliveries = [seen for seen in by_worker.values() if seen[0] == "INSERT processed_events"]
+    assert sorted(deliveries, key=len, reverse=True) == [
+        ["INSERT processed_events", "SELECT referrals FOR UPDATE", "UPDATE referrals", "SELECT pg_advisory_xact_lock",
+         "INSERT outbox"],
+        ["INSERT processed_events"]]  # the second claim fails on the inbox's key: nothing else runs
+
+
+def test_a_lead_no_referral_made_costs_no_transaction(sd_db, service_desk_events, publish, snapshot, statements):
+    runner = service_desk_events()
+    before = sd_db.counts()
+    web_lead = snapshot(1, [], owner_id="rep-1", lead_id="web-lead")
+    with statements(Engine, per=eventlet.getcurrent) as by_worker:
+        with handled(runner, 2):
+            publish(lead_event("lead_created", web_lead, assignment={"previous_owner_id": None, "reason": "rules"}))
+            publish(lead_event("lead_status_changed", dict(web_lead, version=2, status="working"),
+                               **{"from": "new", "to": "working", "reason": None}))
+    assert sd_db.counts() == before
+    assert sd_db.count("processed_events") == 0
+    assert [seen for seen in by_worker.values() if "INSERT processed_events" in seen] == []
+
+
+def test_an_old_leads_three_events_move_the_referral_once_per_status(sd_db, service_desk_events, publish, snapshot):
+    """A lead made by a leads process from before the one-event change: lead_created (no
+    `assignment`, no `referral`), lead_referral_attached with the same snapshot, then
+    lead_assigned."""
+    case, referral = open_case_with_referral(sd_db, datetime.now(timezone.utc))
+    runner = service_desk_events()
+    referral_now, processed = watch(sd_db, case.id)
+    unowned = snapshot(1, [referral.id])
+    for event in (lead_event("lead_created", unowned),
+                  lead_event("lead_referral_attached", unowned, referral=unowned["referrals"][0], merged=False),
+                  lead_event("lead_assigned", snapshot(2, [referral.id], owner_id="rep-1"), previous_owner_id=None,
+                             reason="rules")):
+        with handled(runner, 1):
+            publish(event)
+    final = referral_now()
+    assert (final.status, final.lead_id, final.assignee_id, final.lead_version) == ("assigned", "lead-1", "rep-1", 2)
+    assert processed() == 3
+    assert [(e.data["previous_status"], e.data["referral"]["status"], e.correlation_id)
+            for e in sd_db.events("referral_status_changed")] == [
+        ("submitted", "lead_created", "req-lead_created"), ("lead_created", "assigned", "req-lead_assigned")]
 
 
 def test_the_referral_ends_won_with_the_amount_whatever_the_order(sd_db, service_desk_events, publish, snapshot,
