@@ -76,7 +76,7 @@ def test_one_referral_is_one_trace_and_moves_every_processes_counters(observed):
             return None
         trace = [s for s in spans if s["trace_id"] == root["trace_id"]]
         names = {(s["service"], s["name"]) for s in trace}
-        return trace if ("notify", "handle leads.lead_assigned") in names else None
+        return trace if ("notify", "handle leads.lead_created") in names else None
 
     trace = eventually(the_trace, seconds=30)
     assert trace, "no complete trace; spans seen:\n" + "\n".join(
@@ -89,9 +89,8 @@ def test_one_referral_is_one_trace_and_moves_every_processes_counters(observed):
         ("service_desk", "SERVER", "/tandem.service_desk.v1.ServiceDesk/SubmitReferral"),
         ("service_desk", "PRODUCER", "publish service_desk.referral_submitted"),
         ("leads", "CONSUMER", "handle service_desk.referral_submitted"),
-        ("leads", "PRODUCER", "publish leads.lead_created"),
-        ("leads", "PRODUCER", "publish leads.lead_assigned"),
-        ("notify", "CONSUMER", "handle leads.lead_assigned"),
+        ("leads", "PRODUCER", "publish leads.lead_created"),  # the new lead, its owner and the referral: one event
+        ("notify", "CONSUMER", "handle leads.lead_created"),
     ]
     missing = [key for key in expected if key not in by_name]
     assert not missing, f"missing from the trace: {missing}; it has {sorted(by_name)}"
@@ -109,7 +108,7 @@ def test_one_referral_is_one_trace_and_moves_every_processes_counters(observed):
     assert parent(expected[2])["name"] == expected[1][2]  # the relay continues the use case's span
     assert parent(expected[3])["name"] == expected[2][2]  # the handler continues the publish
     assert parent(expected[4])["name"] == expected[3][2]  # what the handler recorded continues it
-    assert parent(expected[6])["name"] == expected[5][2]
+    assert parent(expected[5])["name"] == expected[4][2]
     print(f"\n[tracing] one trace of {len(trace)} spans across "
           f"{sorted({s['service'] + '.' + s['role'] for s in trace})}")
 
@@ -133,7 +132,7 @@ def test_one_referral_is_one_trace_and_moves_every_processes_counters(observed):
         ("leads-events", "tandem_event_handler_seconds_count",
          {"service": "leads", "source": "service_desk", "event_type": "referral_submitted"}),
         ("notify-events", "tandem_events_consumed_total",
-         {"service": "notify", "source": "leads", "event_type": "lead_assigned", "outcome": "handled"}),
+         {"service": "notify", "source": "leads", "event_type": "lead_created", "outcome": "handled"}),
     ]
     for name, sample, labels in checks:
         assert eventually(lambda: moved(name, sample, **labels)), f"{name}: {sample}{labels} did not move"

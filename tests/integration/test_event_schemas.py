@@ -298,6 +298,14 @@ def test_every_event_the_running_system_emits_validates_against_its_schema(make_
         lead = eventually(lambda: next((l for l in leads_of(crm, rep)
                                         if (l.get("referral") or {}).get("case_id") == case["id"]), None))
         assert lead, "the referred lead never reached the rep"
+        # A second referral for the same contact merges (lead_referral_attached); the manager
+        # takes the lead and gives it back (lead_assigned: a new lead's owner rides on lead_created).
+        ok(refer(crm, agent, open_case(crm, agent, subject="Needs SSO too")["id"], product_interest="SSO"), 202)
+        assert eventually(lambda: len(crm.query("leads", "SELECT referral_id FROM lead_referrals")) == 2)
+        for owner in (manager, rep):
+            current = requests.get(f"{crm.api}/leads/{lead['id']}", headers=admin, timeout=10)
+            ok(requests.patch(f"{crm.api}/leads/{lead['id']}", json={"owner_id": owner["id"]},
+                              headers={**admin, "If-Match": current.headers["ETag"]}, timeout=10))
         ok(requests.patch(f"{crm.api}/leads/{lead['id']}", json={"status": "working"}, headers=rep["auth"],
                           timeout=10))
         converted = ok(requests.post(f"{crm.api}/leads/{lead['id']}/convert", json={"opportunity_name": "Acme seats"},

@@ -570,7 +570,7 @@ def _paths() -> dict[str, Any]:
                                   "only the leads whose email is at this domain (e.g. acme.com), any case")],
             ),
             "post": operation(
-                "Create a lead: scored, assigned, announced (lead_created, lead_assigned)", "leads",
+                "Create a lead: scored, assigned, announced (lead_created, with the owner)", "leads",
                 {"201": ok("created (or the first response, replayed)", "Lead", etag=True,
                            extra_headers={"Location": {"schema": {"type": "string"}}, **REPLAYED}),
                  **errors(400, 401, 403, 409, 413, 422, 503)},

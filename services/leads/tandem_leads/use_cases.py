@@ -33,6 +33,7 @@ from .domain.leads import (
     Conversion,
     ConversionRequest,
     Lead,
+    Referral,
     STATUSES,
     SOURCES,
     apply_changes,
@@ -199,6 +200,18 @@ def _assigned(lead: Lead, previous_owner_id: str | None, reason: str) -> dict[st
     return {"lead": lead.snapshot(), "previous_owner_id": previous_owner_id, "reason": reason}
 
 
+def _created(lead: Lead, reason: str, referral: Referral | None = None) -> dict[str, Any]:
+    """`lead_created`: the one event of a new lead. A lead born with an owner says so in
+    `assignment` (no `lead_assigned` follows); one made from a referral names it in
+    `referral` (no `lead_referral_attached` follows). One delivery per consumer, not three."""
+    data: dict[str, Any] = {"lead": lead.snapshot()}
+    if lead.owner_id is not None:
+        data["assignment"] = {"previous_owner_id": None, "reason": reason}
+    if referral is not None:
+        data["referral"] = referral.ref()
+    return data
+
+
 # -- leads over the API --------------------------------------------------------------------
 def create_lead(
     session: Session,
@@ -254,9 +267,7 @@ def create_lead(
              fields=(*fields, "score"), correlation_id=caller.request_id,
              note="created although it matches an open lead" if allow_duplicate else None)
     _assignment_history(session, None, lead, why, caller.user_id if reason == "manual" else None, caller.request_id)
-    _emit(session, LEAD_CREATED, {"lead": lead.snapshot()}, caller.request_id)
-    if lead.owner_id is not None:
-        _emit(session, LEAD_ASSIGNED, _assigned(lead, None, reason), caller.request_id)
+    _emit(session, LEAD_CREATED, _created(lead, reason), caller.request_id)
     return lead
 
 
@@ -551,9 +562,10 @@ def receive_referral(session: Session, data: Mapping[str, Any], correlation_id: 
     if why is not None:
         _assignment_history(session, before, lead, why, None, correlation_id)
     if before is None:
-        _emit(session, LEAD_CREATED, {"lead": lead.snapshot()}, correlation_id)
-    _emit(session, LEAD_REFERRAL_ATTACHED, {"lead": lead.snapshot(), "referral": referral.ref(),
-                                            "merged": before is not None}, correlation_id)
+        _emit(session, LEAD_CREATED, _created(lead, "rules", referral), correlation_id)
+        return lead
+    _emit(session, LEAD_REFERRAL_ATTACHED, {"lead": lead.snapshot(), "referral": referral.ref(), "merged": True},
+          correlation_id)
     if lead.owner_id != previous_owner:
         _emit(session, LEAD_ASSIGNED, _assigned(lead, previous_owner, "rules"), correlation_id)
     return lead

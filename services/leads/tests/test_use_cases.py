@@ -46,15 +46,14 @@ def test_a_created_lead_is_scored_assigned_by_the_rules_and_announced(leads_db, 
     assert created.score == sum(f.points for f in created.score_factors) == 20 + 15
     assert (created.status, created.version, created.created_by) == ("new", 1, "admin")
     events = leads_db.events()
-    assert [e.type for e in events] == ["lead_created", "lead_assigned"]
+    assert [e.type for e in events] == ["lead_created"]  # born with an owner: one event says both
     assert {e.correlation_id for e in events} == {"req-admin"}
     snapshot = events[0].data["lead"]
-    assert snapshot == events[1].data["lead"]
     assert snapshot["id"] == created.id and snapshot["owner_id"] == "rep1" and snapshot["referrals"] == []
     assert set(snapshot) == {"id", "version", "first_name", "last_name", "email", "company", "title", "industry",
                              "country", "employees", "source", "status", "status_reason", "score", "score_factors",
                              "owner_id", "referrals", "conversion"}
-    assert events[1].data == {"lead": snapshot, "previous_owner_id": None, "reason": "rules"}
+    assert events[0].data == {"lead": snapshot, "assignment": {"previous_owner_id": None, "reason": "rules"}}
     actions = [(e["action"], e["actor_id"]) for e in history(leads_db, team["admin"], created.id)]
     assert actions == [("created", "admin"), ("assigned", None)]
 
@@ -127,7 +126,8 @@ def test_a_closed_lead_is_not_a_duplicate(leads_db, team):
 def test_a_reps_lead_is_their_own(leads_db, team):
     mine = leads_db.run(use_cases.create_lead, team["rep3"], ADA)
     assert mine.owner_id == "rep3"
-    assert leads_db.events("lead_assigned")[0].data["reason"] == "manual"
+    assert leads_db.events("lead_created")[0].data["assignment"] == {"previous_owner_id": None, "reason": "manual"}
+    assert leads_db.events("lead_assigned") == []
     with pytest.raises(Failure) as failure:
         leads_db.run(use_cases.create_lead, team["rep3"], lead(1), owner_id="rep1")
     assert failure.value.kind == "forbidden"
@@ -228,7 +228,7 @@ def test_an_update_is_checked_against_the_version_rescored_and_recorded(leads_db
     assert entries[2]["changes"] == {"title": {"from": None, "to": "CEO"}, "employees": {"from": None, "to": 1200}}
     assert entries[2]["actor_id"] == "rep1" and entries[2]["correlation_id"] == "req-rep1"
     assert entries[3]["changes"]["score"] == {"from": created.score, "to": changed.score}
-    assert [e.type for e in leads_db.events()] == ["lead_created", "lead_assigned"]  # no event for plain edits
+    assert [e.type for e in leads_db.events()] == ["lead_created"]  # no event for plain edits
 
 
 def test_status_moves_emit_lead_status_changed(leads_db, team):
@@ -284,21 +284,22 @@ def test_a_referral_makes_a_scored_assigned_lead_with_events_in_order(leads_db, 
     assert "50 more seats" in made.description and made.created_by == "agent-1"
     assert {f.factor: f.points for f in made.score_factors}["source"] == 30
     events = leads_db.events()
-    assert [e.type for e in events] == ["lead_created", "lead_referral_attached", "lead_assigned"]
+    assert [e.type for e in events] == ["lead_created"]  # the referral and the owner ride on it
     assert {e.correlation_id for e in events} == {"req-case"}
-    attached = events[1].data
-    assert attached["merged"] is False
-    assert attached["referral"] == {"referral_id": "ref-1", "case_id": "case-1", "case_number": 1042,
-                                    "agent_id": "agent-1", "kind": "upsell", "product_interest": "50 more seats"}
-    assert attached["lead"]["referrals"] == [attached["referral"]]
-    assert events[2].data["reason"] == "rules" and events[2].data["lead"]["owner_id"] == "rep1"
+    created = events[0].data
+    assert set(created) == {"lead", "assignment", "referral"}
+    assert created["referral"] == {"referral_id": "ref-1", "case_id": "case-1", "case_number": 1042,
+                                   "agent_id": "agent-1", "kind": "upsell", "product_interest": "50 more seats"}
+    assert created["lead"]["referrals"] == [created["referral"]]
+    assert created["assignment"] == {"previous_owner_id": None, "reason": "rules"}
+    assert created["lead"]["owner_id"] == "rep1"
 
 
 def test_the_same_referral_twice_attaches_once(leads_db, team, referral_data):
     first = leads_db.run(use_cases.receive_referral, referral_data(), "req-1")
     again = leads_db.run(use_cases.receive_referral, referral_data(), "req-1")
     assert again.id == first.id and again.version == first.version
-    assert (leads_db.count("leads"), leads_db.count("lead_referrals"), len(leads_db.events())) == (1, 1, 3)
+    assert (leads_db.count("leads"), leads_db.count("lead_referrals"), len(leads_db.events())) == (1, 1, 1)
 
 
 def test_two_referrals_for_one_contact_make_one_lead_with_both(leads_db, team, referral_data):
@@ -307,7 +308,7 @@ def test_two_referrals_for_one_contact_make_one_lead_with_both(leads_db, team, r
                           referral_data("ref-2", case_id="case-2", email=" CARLA@acme.example", company=None), "req-2")
     assert second.id == first.id and [r.referral_id for r in second.referrals] == ["ref-1", "ref-2"]
     assert second.owner_id == first.owner_id == "rep1" and second.score == first.score + 10  # one more referral
-    assert [e.type for e in leads_db.events()][3:] == ["lead_referral_attached"]  # same owner: not re-assigned
+    assert [e.type for e in leads_db.events()][1:] == ["lead_referral_attached"]  # same owner: not re-assigned
     merged = leads_db.events()[-1].data
     assert merged["merged"] is True and [r["referral_id"] for r in merged["lead"]["referrals"]] == ["ref-1", "ref-2"]
 
