@@ -16,9 +16,10 @@ import binascii
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from functools import cache
 from typing import Any, Callable, Iterable, Mapping
 
-from sqlalchemy import String, Table, func, insert, literal, or_, select, tuple_, union_all, update
+from sqlalchemy import String, bindparam, func, insert, or_, select, tuple_, union_all, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import RowMapping
@@ -124,10 +125,40 @@ def _insert_first(session: Session, statement) -> None:
 # -- notifying ----------------------------------------------------------------------------------
 # A delivery reads and writes in as few statements as it can (each costs the consumer
 # about 0.3 ms of Python): one to record the lead's snapshot, one to read everyone it may
-# tell, one per table it writes.
-def _insert_on_conflict(session: Session, table: Table):
-    """An INSERT that can say ON CONFLICT, for the two databases notify runs on."""
-    return {"postgresql": pg_insert, "sqlite": sqlite_insert}[session.get_bind().dialect.name](table)
+# tell, one per table it writes. Its statements are built once, their values passed as
+# parameters at execute time: building a statement with its values (coercing each into a
+# bound parameter and computing its cache key) cost as much Python as running it.
+_INSERT_NOTIFICATIONS = insert(notifications)
+_INSERT_EMAILS = insert(outgoing_emails)
+# An INSERT that can say ON CONFLICT, for the two databases notify runs on.
+_ON_CONFLICT_INSERTS = {"postgresql": pg_insert, "sqlite": sqlite_insert}
+
+
+def _lead_version_upsert(dialect_insert, tells_owner: bool):
+    """Record a lead's snapshot version (`id`, `version`, `owner_told_version`); returns a
+    row only when the WHERE let it write: see `_is_current`."""
+    stmt = dialect_insert(lead_versions)
+    newest = lead_versions.c
+    current = newest.version <= stmt.excluded.version
+    if tells_owner:
+        current &= or_(newest.owner_told_version.is_(None), newest.owner_told_version < stmt.excluded.version)
+    return stmt.on_conflict_do_update(
+        index_elements=[newest.id],
+        set_={"version": stmt.excluded.version,
+              "owner_told_version": func.coalesce(stmt.excluded.owner_told_version, newest.owner_told_version)},
+        where=current,
+    ).returning(newest.id)
+
+
+_LEAD_VERSION_UPSERTS = {
+    (dialect, tells_owner): _lead_version_upsert(dialect_insert, tells_owner)
+    for dialect, dialect_insert in _ON_CONFLICT_INSERTS.items() for tells_owner in (False, True)
+}
+_CLAIM_HOT_ALERTS = {  # `lead_id`, `score`, `alerted_at`; returns a row only when it wrote
+    dialect: dialect_insert(hot_lead_alerts).on_conflict_do_nothing(index_elements=[hot_lead_alerts.c.lead_id])
+    .returning(hot_lead_alerts.c.lead_id)
+    for dialect, dialect_insert in _ON_CONFLICT_INSERTS.items()
+}
 
 
 @dataclass(frozen=True)
@@ -149,21 +180,12 @@ def _audience(
     """One statement: each user's directory entry and stored preferences (a user not yet
     in the copy may have chosen preferences already), and those of `manager_of`'s
     manager, and the hot-lead threshold when asked for."""
-    wanted = [select(literal(user_id, String).label("id")) for user_id in dict.fromkeys(filter(None, user_ids))]
+    user_ids = list(dict.fromkeys(filter(None, user_ids)))
+    parameters = {f"user_{i}": user_id for i, user_id in enumerate(user_ids)}
     if manager_of:
-        wanted.append(select(recipients.c.manager_id).where(recipients.c.id == manager_of,
-                                                            recipients.c.manager_id.is_not(None)))
-    people = union_all(*wanted).subquery("people")
-    columns = [people.c.id.label("user_id"), recipients.c.id.label("known"), recipients.c.email, recipients.c.name,
-               recipients.c.active, recipients.c.manager_id, notification_preferences.c.choices]
-    if with_threshold:
-        setting = select(notification_settings.c.hot_lead_threshold).where(notification_settings.c.id == SETTINGS_ROW)
-        columns.append(setting.scalar_subquery().label("threshold"))
-    query = select(*columns).select_from(
-        people.outerjoin(recipients, recipients.c.id == people.c.id)
-        .outerjoin(notification_preferences, notification_preferences.c.user_id == people.c.id)
-    )
-    rows = session.execute(query).mappings().all()
+        parameters["manager_of"] = manager_of
+    query = _audience_query(len(user_ids), bool(manager_of), with_threshold)
+    rows = session.execute(query, parameters).mappings().all()
     threshold = None
     if with_threshold:
         stored = rows[0]["threshold"] if rows else None
@@ -173,6 +195,27 @@ def _audience(
                                                      row["manager_id"]) for row in rows if row["known"] is not None},
         choices={row["user_id"]: row["choices"] for row in rows if row["choices"] is not None},
         threshold=threshold,
+    )
+
+
+@cache
+def _audience_query(user_count: int, with_manager: bool, with_threshold: bool):
+    """`_audience`'s statement for its shape (a delivery names one or two users), built
+    once per shape; the users are the parameters `user_0`, `user_1`..., `manager_of`'s
+    is `manager_of`."""
+    wanted = [select(bindparam(f"user_{i}", type_=String).label("id")) for i in range(user_count)]
+    if with_manager:
+        wanted.append(select(recipients.c.manager_id).where(recipients.c.id == bindparam("manager_of"),
+                                                            recipients.c.manager_id.is_not(None)))
+    people = union_all(*wanted).subquery("people")
+    columns = [people.c.id.label("user_id"), recipients.c.id.label("known"), recipients.c.email, recipients.c.name,
+               recipients.c.active, recipients.c.manager_id, notification_preferences.c.choices]
+    if with_threshold:
+        setting = select(notification_settings.c.hot_lead_threshold).where(notification_settings.c.id == SETTINGS_ROW)
+        columns.append(setting.scalar_subquery().label("threshold"))
+    return select(*columns).select_from(
+        people.outerjoin(recipients, recipients.c.id == people.c.id)
+        .outerjoin(notification_preferences, notification_preferences.c.user_id == people.c.id)
     )
 
 
@@ -195,9 +238,9 @@ def _deliver(
                                subject=message.title, body=message.body, status=domain.PENDING, attempts=0,
                                last_error=None, created_at=now, next_attempt_at=now, sent_at=None))
     if in_app:
-        session.execute(insert(notifications).values(in_app))
+        session.execute(_INSERT_NOTIFICATIONS, in_app)
     if emails:
-        session.execute(insert(outgoing_emails).values(emails))
+        session.execute(_INSERT_EMAILS, emails)
 
 
 def _is_current(session: Session, lead: Mapping[str, Any], tells_owner: bool) -> bool:
@@ -210,27 +253,16 @@ def _is_current(session: Session, lead: Mapping[str, Any], tells_owner: bool) ->
     Concurrent deliveries about one lead wait on its row, then see the winner's write.
     """
     version = lead["version"]
-    stmt = _insert_on_conflict(session, lead_versions).values(
-        id=lead["id"], version=version, owner_told_version=version if tells_owner else None
-    )
-    newest = lead_versions.c
-    current = newest.version <= stmt.excluded.version
-    if tells_owner:
-        current &= or_(newest.owner_told_version.is_(None), newest.owner_told_version < stmt.excluded.version)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[newest.id],
-        set_={"version": stmt.excluded.version,
-              "owner_told_version": func.coalesce(stmt.excluded.owner_told_version, newest.owner_told_version)},
-        where=current,
-    )
-    return session.execute(stmt.returning(newest.id)).first() is not None
+    upsert = _LEAD_VERSION_UPSERTS[session.get_bind().dialect.name, tells_owner]
+    parameters = {"id": lead["id"], "version": version, "owner_told_version": version if tells_owner else None}
+    return session.execute(upsert, parameters).first() is not None
 
 
 def _claim_hot_alert(session: Session, lead: Mapping[str, Any], now: datetime) -> bool:
     """Remember that the lead alerted; False when it already had."""
-    stmt = _insert_on_conflict(session, hot_lead_alerts).values(lead_id=lead["id"], score=lead["score"], alerted_at=now)
-    stmt = stmt.on_conflict_do_nothing(index_elements=[hot_lead_alerts.c.lead_id])
-    return session.execute(stmt.returning(hot_lead_alerts.c.lead_id)).first() is not None
+    claim = _CLAIM_HOT_ALERTS[session.get_bind().dialect.name]
+    parameters = {"lead_id": lead["id"], "score": lead["score"], "alerted_at": now}
+    return session.execute(claim, parameters).first() is not None
 
 
 def _hot_lead_alerts(lead: Mapping[str, Any], audience: _Audience) -> list[tuple[str, domain.Message]]:
