@@ -86,6 +86,13 @@ def _setting(session: Session, name: str) -> Setting:
     return Setting(name, row["document"], row["version"], row["updated_at"], row["updated_by"])
 
 
+def _documents(session: Session) -> dict[str, Any]:
+    """Both settings documents in one read, for a use case that only reads them: the
+    defaults are not copied."""
+    saved = repository.setting_documents(session, _DEFAULTS)
+    return {name: saved.get(name, default) for name, default in _DEFAULTS.items()}
+
+
 def scoring_weights(session: Session, caller: Caller) -> Setting:
     """Any sales user may read how scores are made; only admins change it."""
     access.check_may_create(caller)
@@ -149,26 +156,31 @@ def _save(session: Session, lead: Lead) -> None:
     repository.save_lead(session, lead, *_keys(lead))
 
 
-def _history(session: Session, before: Lead | None, after: Lead, action: str, *, actor_id: str | None,
-             fields: Iterable[str], note: str | None = None, correlation_id: str | None = None) -> None:
+def _history_entry(before: Lead | None, after: Lead, action: str, *, actor_id: str | None, fields: Iterable[str],
+                   note: str | None = None, correlation_id: str | None = None) -> dict[str, Any]:
     """One history entry; `fields` whose values differ become its changes."""
     changes = {name: (getattr(before, name) if before else None, getattr(after, name)) for name in fields}
     changes = {name: pair for name, pair in changes.items() if pair[0] != pair[1]}
-    repository.add_history(session, after.id, action, at=after.updated_at, actor_id=actor_id, changes=changes,
-                           note=note, correlation_id=correlation_id or None)
+    return repository.history_entry(after.id, action, at=after.updated_at, actor_id=actor_id, changes=changes,
+                                    note=note, correlation_id=correlation_id or None)
 
 
-def _rescored_history(session: Session, before: Lead, after: Lead, correlation_id: str | None) -> None:
-    if before.score != after.score:
-        _history(session, before, after, "rescored", actor_id=None, fields=("score",),
-                 note="; ".join(f"{f.factor} {f.points:+d}" for f in after.score_factors),
-                 correlation_id=correlation_id)
+def _history(session: Session, before: Lead | None, after: Lead, action: str, **entry: Any) -> None:
+    repository.add_history_entries(session, [_history_entry(before, after, action, **entry)])
+
+
+def _rescored_entries(before: Lead, after: Lead, correlation_id: str | None) -> list[dict[str, Any]]:
+    if before.score == after.score:
+        return []
+    return [_history_entry(before, after, "rescored", actor_id=None, fields=("score",),
+                           note="; ".join(f"{f.factor} {f.points:+d}" for f in after.score_factors),
+                           correlation_id=correlation_id)]
 
 
 # -- assignment ----------------------------------------------------------------------------
-def _assign_by_rules(session: Session, lead: Lead, directory: Mapping[str, assignment.Rep]) -> tuple[str | None, str]:
-    """(owner, why) by the rules; the caller holds the assignment lock."""
-    document = _setting(session, ASSIGNMENT).document
+def _assign_by_rules(session: Session, lead: Lead, directory: Mapping[str, assignment.Rep],
+                     document: Mapping[str, Any]) -> tuple[str | None, str]:
+    """(owner, why) by the rules (`document`); the caller holds the assignment lock."""
     for key, why, target in assignment.targets(document, vars(lead)):
         queue = assignment.candidates(target, directory)
         counts = repository.open_lead_counts(session, queue)
@@ -183,11 +195,11 @@ def _assign_by_rules(session: Session, lead: Lead, directory: Mapping[str, assig
     return None, "no rule, queue or default had an eligible owner"
 
 
-def _assignment_history(session: Session, before: Lead | None, after: Lead, why: str, actor_id: str | None,
-                        correlation_id: str | None) -> None:
+def _assignment_entry(before: Lead | None, after: Lead, why: str, actor_id: str | None,
+                      correlation_id: str | None) -> dict[str, Any]:
     action = "assigned" if after.owner_id is not None else "assignment_failed"
-    _history(session, before, after, action, actor_id=actor_id, fields=("owner_id",), note=why,
-             correlation_id=correlation_id)
+    return _history_entry(before, after, action, actor_id=actor_id, fields=("owner_id",), note=why,
+                          correlation_id=correlation_id)
 
 
 def _check_owner(directory: Mapping[str, assignment.Rep], owner_id: str) -> None:
@@ -260,13 +272,15 @@ def create_lead(
     lead = _rescored(lead, _setting(session, SCORING).document)
     reason, why = "manual", "chosen by the creator"
     if owner_id is None:
-        reason, (owner_id, why) = "rules", _assign_by_rules(session, lead, directory)
+        rules = _setting(session, ASSIGNMENT).document
+        reason, (owner_id, why) = "rules", _assign_by_rules(session, lead, directory, rules)
     lead = lead.with_changes(owner_id=owner_id)
     repository.insert_lead(session, lead, *_keys(lead))
     _history(session, None, lead, "created", actor_id=caller.user_id,
              fields=(*fields, "score"), correlation_id=caller.request_id,
              note="created although it matches an open lead" if allow_duplicate else None)
-    _assignment_history(session, None, lead, why, caller.user_id if reason == "manual" else None, caller.request_id)
+    repository.add_history_entries(
+        session, [_assignment_entry(None, lead, why, caller.user_id if reason == "manual" else None, caller.request_id)])
     _emit(session, LEAD_CREATED, _created(lead, reason), caller.request_id)
     return lead
 
@@ -331,7 +345,7 @@ def update_lead(
         _history(session, lead, changed, "updated", actor_id=by, fields=("status_reason",), correlation_id=rid)
     if reassigned:
         _history(session, lead, changed, "assigned", actor_id=by, fields=("owner_id",), correlation_id=rid)
-    _rescored_history(session, lead, changed, rid)
+    repository.add_history_entries(session, _rescored_entries(lead, changed, rid))
     # Assigned before the status: a referral should be "assigned" before it is "rejected".
     if reassigned:
         _emit(session, LEAD_ASSIGNED, _assigned(changed, lead.owner_id, "manual"), rid)
@@ -527,7 +541,7 @@ def receive_referral(session: Session, data: Mapping[str, Any], correlation_id: 
         return repository.get_lead(session, attached_to)
     now = _now()
     referral = replace(referral, attached_at=now)
-    weights = _setting(session, SCORING).document
+    documents = _documents(session)
     directory = repository.directory(session)
     agent = referral.agent_id
     note = f"referral {referral.referral_id} from case {referral.case_number}: {referral.product_interest}"
@@ -541,26 +555,27 @@ def receive_referral(session: Session, data: Mapping[str, Any], correlation_id: 
     if before is not None:
         lead = before.with_changes(**fill_missing(before, fields), referrals=(*before.referrals, referral),
                                    version=before.version + 1, updated_at=now)
-    lead = _rescored(lead, weights)
+    lead = _rescored(lead, documents[SCORING])
     why = None
     if lead.owner_id is None:
-        owner_id, why = _assign_by_rules(session, lead, directory)
+        owner_id, why = _assign_by_rules(session, lead, directory, documents[ASSIGNMENT])
         lead = lead.with_changes(owner_id=owner_id)
 
     if before is None:
         repository.insert_lead(session, lead, *_keys(lead))
-        _history(session, None, lead, "created", actor_id=agent, note=note, correlation_id=correlation_id,
-                 fields=("first_name", "last_name", "email", "company", "phone", "source", "status", "description",
-                         "score"))
+        history = [_history_entry(None, lead, "created", actor_id=agent, note=note, correlation_id=correlation_id,
+                                  fields=("first_name", "last_name", "email", "company", "phone", "source", "status",
+                                          "description", "score"))]
     else:
         _save(session, lead)
-        _history(session, before, lead, "merged", actor_id=agent, fields=fill_missing(before, fields),
-                 note=note, correlation_id=correlation_id)
-        _rescored_history(session, before, lead, correlation_id)
+        history = [_history_entry(before, lead, "merged", actor_id=agent, fields=fill_missing(before, fields),
+                                  note=note, correlation_id=correlation_id),
+                   *_rescored_entries(before, lead, correlation_id)]
     repository.attach_referral(session, lead.id, referral)
-    previous_owner = before.owner_id if before else None
     if why is not None:
-        _assignment_history(session, before, lead, why, None, correlation_id)
+        history.append(_assignment_entry(before, lead, why, None, correlation_id))
+    repository.add_history_entries(session, history)  # the intake's entries in one statement, in order
+    previous_owner = before.owner_id if before else None
     if before is None:
         _emit(session, LEAD_CREATED, _created(lead, "rules", referral), correlation_id)
         return lead
@@ -581,7 +596,7 @@ def record_user(session: Session, user: Mapping[str, Any], correlation_id: str |
     repository.lock_assignment(session)
     directory = repository.directory(session)
     for lead in repository.open_leads(session, owner_id=user["id"]):
-        owner_id, why = _assign_by_rules(session, lead, directory)
+        owner_id, why = _assign_by_rules(session, lead, directory, _setting(session, ASSIGNMENT).document)
         if owner_id is None:
             repository.add_history(session, lead.id, "assignment_failed", at=_now(), actor_id=None,
                                    note=f"the owner can no longer own leads; {why}: kept as it is",

@@ -1,23 +1,29 @@
 """The SQL behind the use cases: leads with their referrals, history, round-robin
-pointers and the directory copy (the settings documents are tandem_plumbing.documents').
-Plain functions over a session."""
+pointers, the directory copy and reading the settings documents (tandem_plumbing.documents
+writes them). Plain functions over a session.
+
+The statements a referral's intake runs are built once, at import, with their values
+passed apart at execute time: building `insert(t).values(**row)` or `col == value` coerces
+and cache-keys every value on each call, a third of the intake's Python CPU. The bind
+types still come from the tables' columns."""
 from __future__ import annotations
 
 import json
 from datetime import datetime
 from typing import Any, Iterable, Mapping
 
-from sqlalchemy import and_, func, insert, or_, select, text, update
+from sqlalchemy import and_, bindparam, func, insert, or_, select, text, update
 from sqlalchemy.orm import Session
 from tandem_plumbing.db import utc
 
 from ..domain.assignment import Rep
 from ..domain.leads import CLOSED_STATUSES, Conversion, Lead, Money, Referral, ScoreFactor
-from .models import lead_history, lead_referrals, leads, reps, round_robin
+from .models import lead_history, lead_referrals, lead_settings, leads, reps, round_robin
 
 # Held by every transaction that may assign or deduplicate, until it ends (PostgreSQL;
 # SQLite transactions are serialised already by BEGIN IMMEDIATE).
 ASSIGNMENT_LOCK_KEY = 0x1EAD_A551
+_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
 
 
 def lock_assignment(session: Session) -> None:
@@ -26,7 +32,7 @@ def lock_assignment(session: Session) -> None:
     duplicates. Taken first in a transaction (before any lead row) so that it cannot
     deadlock with row locks."""
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ASSIGNMENT_LOCK_KEY})
+        session.execute(_LOCK, {"key": ASSIGNMENT_LOCK_KEY})
 
 
 # -- leads ---------------------------------------------------------------------------------
@@ -65,22 +71,25 @@ def _lead(row: Mapping[str, Any], referrals: Iterable[Referral]) -> Lead:
     return Lead(**values, referrals=tuple(referrals), conversion=_conversion(row))
 
 
+_REFERRALS_OF = (select(lead_referrals).where(lead_referrals.c.lead_id.in_(bindparam("ids", expanding=True)))
+                 .order_by(lead_referrals.c.attached_at, lead_referrals.c.referral_id))
+
+
 def _with_referrals(session: Session, rows: list[Mapping[str, Any]]) -> list[Lead]:
     ids = [row["id"] for row in rows]
     found: dict[str, list[Referral]] = {lead_id: [] for lead_id in ids}
     if ids:
-        query = (select(lead_referrals).where(lead_referrals.c.lead_id.in_(ids))
-                 .order_by(lead_referrals.c.attached_at, lead_referrals.c.referral_id))
-        for row in session.execute(query).mappings():
+        for row in session.execute(_REFERRALS_OF, {"ids": ids}).mappings():
             found[row["lead_id"]].append(_referral(row))
     return [_lead(row, found[row["id"]]) for row in rows]
 
 
+_LEAD = select(leads).where(leads.c.id == bindparam("lead_id"))
+_LEAD_FOR_UPDATE = _LEAD.with_for_update()
+
+
 def get_lead(session: Session, lead_id: str, *, for_update: bool = False) -> Lead | None:
-    query = select(leads).where(leads.c.id == lead_id)
-    if for_update:
-        query = query.with_for_update()
-    row = session.execute(query).mappings().one_or_none()
+    row = session.execute(_LEAD_FOR_UPDATE if for_update else _LEAD, {"lead_id": lead_id}).mappings().one_or_none()
     return _with_referrals(session, [row])[0] if row else None
 
 
@@ -99,24 +108,33 @@ def _row_values(lead: Lead, email_key: str | None, name_key: str | None) -> dict
     return {**values, "email_key": email_key, "name_key": name_key}
 
 
+_INSERT_LEAD = insert(leads)
+# Every column is in the row, `id` too (set to itself): the WHERE's parameter needs another name.
+_UPDATE_LEAD = update(leads).where(leads.c.id == bindparam("lead_id"))
+
+
 def insert_lead(session: Session, lead: Lead, email_key: str | None, name_key: str | None) -> None:
-    session.execute(insert(leads).values(**_row_values(lead, email_key, name_key)))
+    session.execute(_INSERT_LEAD, _row_values(lead, email_key, name_key))
 
 
 def save_lead(session: Session, lead: Lead, email_key: str | None, name_key: str | None) -> None:
-    values = _row_values(lead, email_key, name_key)
-    session.execute(update(leads).where(leads.c.id == lead.id).values(**values))
+    session.execute(_UPDATE_LEAD, {**_row_values(lead, email_key, name_key), "lead_id": lead.id})
+
+
+def _oldest_open_with(column):
+    return (select(leads).where(column == bindparam("key"), leads.c.status.not_in(CLOSED_STATUSES))
+            .order_by(leads.c.created_at, leads.c.id).limit(1).with_for_update())
+
+
+_OPEN_WITH_EMAIL, _OPEN_WITH_NAME = _oldest_open_with(leads.c.email_key), _oldest_open_with(leads.c.name_key)
 
 
 def find_open_duplicate(session: Session, email_key: str | None, name_key: str | None) -> Lead | None:
     """The oldest open lead with this email, else the oldest with this name at this company."""
-    for column, key in ((leads.c.email_key, email_key), (leads.c.name_key, name_key)):
+    for query, key in ((_OPEN_WITH_EMAIL, email_key), (_OPEN_WITH_NAME, name_key)):
         if key is None:
             continue
-        row = session.execute(
-            select(leads).where(column == key, leads.c.status.not_in(CLOSED_STATUSES))
-            .order_by(leads.c.created_at, leads.c.id).limit(1).with_for_update()
-        ).mappings().one_or_none()
+        row = session.execute(query, {"key": key}).mappings().one_or_none()
         if row is not None:
             return _with_referrals(session, [row])[0]
     return None
@@ -176,21 +194,26 @@ def open_leads(session: Session, owner_id: str | None = None) -> list[Lead]:
     return _with_referrals(session, list(rows))
 
 
+_OPEN_LEAD_COUNTS = (select(leads.c.owner_id, func.count())
+                     .where(leads.c.owner_id.in_(bindparam("owner_ids", expanding=True)),
+                            leads.c.status.not_in(CLOSED_STATUSES))
+                     .group_by(leads.c.owner_id))
+
+
 def open_lead_counts(session: Session, owner_ids: Iterable[str]) -> dict[str, int]:
     owner_ids = sorted(set(owner_ids))
     if not owner_ids:
         return {}
-    query = (select(leads.c.owner_id, func.count()).where(leads.c.owner_id.in_(owner_ids),
-                                                          leads.c.status.not_in(CLOSED_STATUSES))
-             .group_by(leads.c.owner_id))
-    return dict(session.execute(query).all())
+    return dict(session.execute(_OPEN_LEAD_COUNTS, {"owner_ids": owner_ids}).all())
 
 
 # -- referrals -----------------------------------------------------------------------------
+_LEAD_OF_REFERRAL = select(lead_referrals.c.lead_id).where(lead_referrals.c.referral_id == bindparam("referral_id"))
+_INSERT_REFERRAL = insert(lead_referrals)
+
+
 def lead_of_referral(session: Session, referral_id: str) -> str | None:
-    return session.execute(
-        select(lead_referrals.c.lead_id).where(lead_referrals.c.referral_id == referral_id)
-    ).scalar_one_or_none()
+    return session.execute(_LEAD_OF_REFERRAL, {"referral_id": referral_id}).scalar_one_or_none()
 
 
 def attach_referral(session: Session, lead_id: str, referral: Referral) -> None:
@@ -202,15 +225,19 @@ def attach_referral(session: Session, lead_id: str, referral: Referral) -> None:
         "estimated_value": vars(referral.estimated_value) if referral.estimated_value else None,
         "case_subject": referral.case_subject,
     }
-    session.execute(insert(lead_referrals).values(
-        referral_id=referral.referral_id, lead_id=lead_id, case_id=referral.case_id, agent_id=referral.agent_id,
-        details=json.dumps(details), attached_at=referral.attached_at,
-    ))
+    session.execute(_INSERT_REFERRAL, {
+        "referral_id": referral.referral_id, "lead_id": lead_id, "case_id": referral.case_id,
+        "agent_id": referral.agent_id, "details": json.dumps(details), "attached_at": referral.attached_at,
+    })
 
 
 # -- history -------------------------------------------------------------------------------
-def add_history(
-    session: Session,
+# RETURNING (unread) makes several entries one multi-row INSERT on PostgreSQL (insertmanyvalues);
+# without it psycopg runs one INSERT per entry. Rows of one VALUES list are numbered in its order.
+_INSERT_HISTORY = insert(lead_history).returning(lead_history.c.seq)
+
+
+def history_entry(
     lead_id: str,
     action: str,
     *,
@@ -219,12 +246,23 @@ def add_history(
     changes: Mapping[str, tuple[Any, Any]] | None = None,
     note: str | None = None,
     correlation_id: str | None = None,
-) -> None:
-    session.execute(insert(lead_history).values(
-        lead_id=lead_id, at=at, actor_id=actor_id, action=action,
-        changes=json.dumps({name: {"from": old, "to": new} for name, (old, new) in (changes or {}).items()}),
-        note=note, correlation_id=correlation_id,
-    ))
+) -> dict[str, Any]:
+    """One history row, for `add_history_entries`."""
+    return {
+        "lead_id": lead_id, "at": at, "actor_id": actor_id, "action": action,
+        "changes": json.dumps({name: {"from": old, "to": new} for name, (old, new) in (changes or {}).items()}),
+        "note": note, "correlation_id": correlation_id,
+    }
+
+
+def add_history_entries(session: Session, entries: list[dict[str, Any]]) -> None:
+    """The entries in one statement, numbered in list order."""
+    if entries:
+        session.execute(_INSERT_HISTORY, entries)
+
+
+def add_history(session: Session, lead_id: str, action: str, **entry: Any) -> None:
+    add_history_entries(session, [history_entry(lead_id, action, **entry)])
 
 
 def history_page(session: Session, lead_id: str, *, limit: int, after_seq: int = 0) -> list[dict[str, Any]]:
@@ -235,21 +273,39 @@ def history_page(session: Session, lead_id: str, *, limit: int, after_seq: int =
 
 
 # -- round-robin pointers ------------------------------------------------------------------
+_LAST_GIVEN = select(round_robin.c.last_user_id).where(round_robin.c.target == bindparam("target"))
+# The WHERE's parameter named apart from the column: a parameter named `target` would also SET it.
+_UPDATE_LAST_GIVEN = update(round_robin).where(round_robin.c.target == bindparam("target_key"))
+_INSERT_LAST_GIVEN = insert(round_robin)
+
+
 def last_given(session: Session, target: str) -> str | None:
-    return session.execute(
-        select(round_robin.c.last_user_id).where(round_robin.c.target == target)
-    ).scalar_one_or_none()
+    return session.execute(_LAST_GIVEN, {"target": target}).scalar_one_or_none()
 
 
 def set_last_given(session: Session, target: str, user_id: str) -> None:
-    done = session.execute(update(round_robin).where(round_robin.c.target == target).values(last_user_id=user_id))
+    done = session.execute(_UPDATE_LAST_GIVEN, {"target_key": target, "last_user_id": user_id})
     if done.rowcount == 0:
-        session.execute(insert(round_robin).values(target=target, last_user_id=user_id))
+        session.execute(_INSERT_LAST_GIVEN, {"target": target, "last_user_id": user_id})
+
+
+# -- settings documents --------------------------------------------------------------------
+_SETTING_DOCUMENTS = select(lead_settings.c.name, lead_settings.c.document).where(
+    lead_settings.c.name.in_(bindparam("names", expanding=True)))
+
+
+def setting_documents(session: Session, names: Iterable[str]) -> dict[str, Any]:
+    """The saved documents among `names`, decoded, in one statement (an unsaved one is absent)."""
+    return {name: json.loads(document)
+            for name, document in session.execute(_SETTING_DOCUMENTS, {"names": sorted(names)})}
 
 
 # -- the directory copy --------------------------------------------------------------------
+_DIRECTORY = select(reps.c.id, reps.c.role, reps.c.active, reps.c.manager_id)
+
+
 def directory(session: Session) -> dict[str, Rep]:
-    rows = session.execute(select(reps.c.id, reps.c.role, reps.c.active, reps.c.manager_id)).all()
+    rows = session.execute(_DIRECTORY).all()
     return {row.id: Rep(row.id, row.role, row.active, row.manager_id) for row in rows}
 
 
