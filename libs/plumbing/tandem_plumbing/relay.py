@@ -32,11 +32,11 @@ import signal
 import threading
 from contextlib import contextmanager
 from datetime import datetime, timezone
-from typing import Callable, Iterator
+from typing import Iterator
 
 import pika
 import pika.exceptions
-from sqlalchemy import Engine, column, select, table, text, update
+from sqlalchemy import Connection, Engine, bindparam, column, select, table, text, update
 from sqlalchemy.exc import DBAPIError
 
 from . import telemetry
@@ -48,6 +48,9 @@ _outbox = table("outbox", column("seq"), column("body"), column("event_type"), c
                 column("status"), column("published_at"))
 
 _BROKER_ERRORS = (pika.exceptions.AMQPError, OSError)
+# Built once (values at execute time): a relay runs them ten times a second.
+_MARK = (update(_outbox).where(_outbox.c.seq.in_(bindparam("seqs", expanding=True)))
+         .values(status=bindparam("status"), published_at=bindparam("at")))
 
 
 class OutboxRelay:
@@ -72,6 +75,8 @@ class OutboxRelay:
         self._connection: pika.BlockingConnection | None = None
         self._channel = None
         self._backoff = 0.5
+        self._pending = (select(_outbox.c.seq, _outbox.c.event_id, _outbox.c.event_type, _outbox.c.body)
+                         .where(_outbox.c.status == PENDING).order_by(_outbox.c.seq).limit(batch_size))
 
     # -- lifecycle -----------------------------------------------------------------
     def stop(self, *_args) -> None:
@@ -81,10 +86,9 @@ class OutboxRelay:
         self._backoff = 0.5
         while not self.stopping.is_set():
             try:
-                with self._leadership() as check_leadership:
+                with self._leadership() as held:
                     while not self.stopping.is_set():
-                        check_leadership()
-                        self._publish_or_idle()
+                        self._publish_or_idle(held)
             except DBAPIError as exc:
                 # Database down or restarted; on PostgreSQL the lock went with the session,
                 # so it is taken again before anything more is published.
@@ -95,9 +99,9 @@ class OutboxRelay:
                 self._pause()
         self._disconnect()
 
-    def _publish_or_idle(self) -> None:
+    def _publish_or_idle(self, held: Connection | None) -> None:
         try:
-            published = self.publish_pending()
+            published = self.publish_pending(held)
             self._backoff = 0.5
             if not published:
                 self._idle(self.poll_interval)
@@ -112,15 +116,15 @@ class OutboxRelay:
         self._backoff = min(self._backoff * 2, self.max_backoff)
 
     # -- one pass --------------------------------------------------------------------
-    def publish_pending(self) -> int:
-        """Publish one batch of pending events; return how many rows were settled."""
-        with self.engine.connect().execution_options(read_only=True) as conn:
-            rows = conn.execute(
-                select(_outbox.c.seq, _outbox.c.event_id, _outbox.c.event_type, _outbox.c.body)
-                .where(_outbox.c.status == PENDING)
-                .order_by(_outbox.c.seq)
-                .limit(self.batch_size)
-            ).all()
+    def publish_pending(self, held: Connection | None = None) -> int:
+        """Publish one batch of pending events; return how many rows were settled.
+
+        `held`: the PostgreSQL session that holds the relay lock. Reading and marking on it
+        needs no pool checkout and no ping, and a lost session fails the read (DBAPIError):
+        the lock is taken again before anything more is published. Without it (SQLite, or
+        a caller outside `run_forever`), pooled connections."""
+        with self._database(held, read_only=True) as conn:
+            rows = conn.execute(self._pending).all()
         if not rows:
             return 0
         channel = self._ensure_channel()
@@ -137,9 +141,24 @@ class OutboxRelay:
                     telemetry.OUTBOX_UNROUTABLE.labels(self.source, row.event_type).inc()
         finally:
             # Whatever the broker confirmed is marked, even if a later publish failed.
-            self._mark(published, PUBLISHED)
-            self._mark(unroutable, UNROUTABLE)
+            self._mark(held, published, PUBLISHED)
+            self._mark(held, unroutable, UNROUTABLE)
         return len(published) + len(unroutable)
+
+    @contextmanager
+    def _database(self, held: Connection | None, read_only: bool = False) -> Iterator[Connection]:
+        """One transaction: on the held session, or on a pooled connection."""
+        if held is not None:
+            try:
+                yield held
+                held.commit()  # never stand by "idle in transaction"
+            except BaseException:
+                held.rollback()
+                raise
+            return
+        pooled = self.engine.connect().execution_options(read_only=True) if read_only else self.engine.begin()
+        with pooled as conn:
+            yield conn
 
     def _publish(self, channel, row) -> None:
         """One confirmed publish; traced as a child of the span that recorded the event."""
@@ -174,15 +193,11 @@ class OutboxRelay:
 
         telemetry.watch_outbox(self.source, read)
 
-    def _mark(self, seqs: list[int], status: str) -> None:
+    def _mark(self, held: Connection | None, seqs: list[int], status: str) -> None:
         if not seqs:
             return
-        with self.engine.begin() as conn:
-            conn.execute(
-                update(_outbox)
-                .where(_outbox.c.seq.in_(seqs))
-                .values(status=status, published_at=datetime.now(timezone.utc))
-            )
+        with self._database(held) as conn:
+            conn.execute(_MARK, {"seqs": seqs, "status": status, "at": datetime.now(timezone.utc)})
 
     # -- broker ----------------------------------------------------------------------
     def _ensure_channel(self):
@@ -219,10 +234,11 @@ class OutboxRelay:
 
     # -- one relay per service ------------------------------------------------------
     @contextmanager
-    def _leadership(self) -> Iterator[Callable[[], None]]:
+    def _leadership(self) -> Iterator[Connection | None]:
         """Hold the service's relay lock while publishing; stand by while another holds it.
 
-        Yields a check that raises DBAPIError once the lock may have been lost.
+        On PostgreSQL yields the session that holds the lock (the relay reads and marks
+        on it, so a lost session shows as a DBAPIError); elsewhere None.
         """
         backend = self.engine.url.get_backend_name()
         if backend == "postgresql":
@@ -232,7 +248,7 @@ class OutboxRelay:
                     self._wait_for(lambda: _try_advisory_lock(conn, key))
                     # The lock lives as long as this session: a dead session means another
                     # relay may have taken over.
-                    yield lambda: (conn.exec_driver_sql("SELECT 1"), conn.commit())
+                    yield conn
                 finally:
                     # Closing `conn` would only return it to the pool, still holding the
                     # lock; discard the session for real.
@@ -240,9 +256,9 @@ class OutboxRelay:
         elif backend == "sqlite" and self.engine.url.database not in (None, "", ":memory:"):
             with open(f"{self.engine.url.database}.relay.lock", "w") as lock_file:
                 self._wait_for(lambda: _try_flock(lock_file))
-                yield lambda: None  # a flock cannot be lost while the file stays open
+                yield None  # a flock cannot be lost while the file stays open
         else:
-            yield lambda: None
+            yield None
 
     def _wait_for(self, try_lock) -> None:
         if try_lock():
