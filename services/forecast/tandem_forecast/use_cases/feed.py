@@ -3,6 +3,7 @@ is replaced only by a newer version of itself, so duplicates, reordering and a b
 overlapping the events all end in the newest state."""
 from __future__ import annotations
 
+import functools
 from typing import Any, Iterable, Mapping
 
 from sqlalchemy import case
@@ -36,14 +37,21 @@ def record_lead(session: Session, lead: Mapping[str, Any], event_time: str) -> b
     interleave. True when it wrote and the copy now holds this snapshot's version.
     """
     row = lead_row(lead, event_time)
-    stmt = _UPSERTS[session.get_bind().dialect.name](leads).values(**row)
+    stmt = _lead_upsert(session.get_bind().dialect.name, tuple(row))
+    return session.execute(stmt, row).scalar_one_or_none() == row["version"]
+
+
+@functools.cache
+def _lead_upsert(dialect: str, names: tuple[str, ...]):
+    """record_lead's statement, built once per database kind; the row's values are passed
+    at execute time (building it per event cost more than running it)."""
+    stmt = _UPSERTS[dialect](leads)
     held, new = leads.c, stmt.excluded
     newer = held.version < new.version
     earlier = new.created_at < held.created_at  # also from a stale event: it may be the first one
-    state = {name: case((newer, new[name]), else_=held[name]) for name in row if name not in ("id", "created_at")}
-    stmt = stmt.on_conflict_do_update(
+    state = {name: case((newer, new[name]), else_=held[name]) for name in names if name not in ("id", "created_at")}
+    return stmt.on_conflict_do_update(
         index_elements=[held.id],
         set_={**state, "created_at": case((earlier, new.created_at), else_=held.created_at)},
         where=newer | earlier,  # a duplicate or a stale event with a later time writes nothing
-    )
-    return session.execute(stmt.returning(held.version)).scalar_one_or_none() == row["version"]
+    ).returning(held.version)
