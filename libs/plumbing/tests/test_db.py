@@ -99,3 +99,28 @@ def test_two_processes_write_one_sqlite_file_without_locking_errors(tmp_path):
     assert rows == {"a": 200, "b": 200}
     assert seen == list(range(400))  # every transaction saw all earlier ones: serialised, none lost
     engine.dispose()
+
+
+def test_an_idle_pooled_connection_is_pinged_and_replaced_when_its_backend_died(make_database):
+    """Only a connection idle longer than the threshold is pinged; one whose server
+    session died meanwhile is replaced before use, so the transaction succeeds."""
+    engine = make_engine(make_database("idle_ping"), idle_ping_seconds=0.3)
+    pings = []
+    real_ping = engine.dialect.do_ping
+    engine.dialect.do_ping = lambda conn: (pings.append(1), real_ping(conn))[1]
+    try:
+        factory = session_factory(engine)
+
+        def backend_pid() -> int:
+            with transaction(factory) as session:
+                return session.execute(text("SELECT pg_backend_pid()")).scalar_one()
+
+        first = backend_pid()
+        assert backend_pid() == first and pings == []  # in steady use: no ping
+        with make_engine(make_database("idle_ping_admin")).connect() as admin:
+            admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": first})
+        time.sleep(0.5)
+        assert backend_pid() != first  # pinged, found dead, replaced: no error reached us
+        assert len(pings) == 1
+    finally:
+        engine.dispose()
