@@ -83,15 +83,27 @@ class Poller(threading.Thread):
 
     def run(self) -> None:
         while not self.stop.is_set():
-            try:
-                items = self.session.get(self.url, params=self.params, headers=self.headers, timeout=5).json()["items"]
-            except (requests.RequestException, ValueError, KeyError):
-                items = []
-            now = time.monotonic()
-            for item in items:
-                for key in self.key(item):
-                    self.first_seen.setdefault(key, now)
+            self.look()
             self.stop.wait(POLL_SECONDS)
+
+    def look(self) -> None:
+        """Newest first, one page; the next page too while a page held nothing seen before
+        (more than a page arrived since the last look: a burst must not hide items)."""
+        token = None
+        for _ in range(100):
+            try:
+                page = self.session.get(self.url, params={**self.params, **({"page_token": token} if token else {})},
+                                        headers=self.headers, timeout=5).json()
+                items, token = page["items"], page.get("next_page_token")
+            except (requests.RequestException, ValueError, KeyError):
+                return
+            now = time.monotonic()
+            keys = [key for item in items for key in self.key(item) if key]
+            fresh = [key for key in keys if key not in self.first_seen]
+            for key in fresh:
+                self.first_seen[key] = now
+            if not token or not keys or len(fresh) < len(keys):
+                return
 
 
 class QueueSampler(threading.Thread):
