@@ -287,14 +287,23 @@ class Database(DependencyProvider):
         self.url = url
 
     def setup(self) -> None:
-        self.engine = make_engine(self.url or database_url(self.container.service_name))
+        url = self.url or database_url(self.container.service_name)
+        # As many pooled connections as workers: with fewer, a busy consumer closed and
+        # reopened connections (a new PostgreSQL session each) on every burst.
+        pool = {"pool_size": self.container.max_workers} if not url.startswith("sqlite") else {}
+        self.engine = make_engine(url, **pool)
         self.factory = session_factory(self.engine)
 
     def stop(self) -> None:
-        self.engine.dispose()
+        self._dispose()
 
     def kill(self) -> None:  # a killed container must not leave its connections open
-        self.engine.dispose()
+        self._dispose()
+
+    def _dispose(self) -> None:
+        engine = getattr(self, "engine", None)  # None when the container died before setup
+        if engine is not None:
+            engine.dispose()
 
     def get_dependency(self, worker_ctx) -> _Store:
         return _Store(self.factory, f"{worker_ctx.service_name}.{worker_ctx.entrypoint.method_name}")
