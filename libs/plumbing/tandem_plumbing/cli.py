@@ -90,12 +90,12 @@ def migrate(service: str, package: str) -> int:
 def relay(service: str) -> int:
     """Publish `service`'s outbox until SIGTERM."""
     from .db import make_engine
-    from .relay import run_relay
+    from .relay import DEFAULT_POLL_INTERVAL, run_relay
     from .settings import amqp_uri, database_url, env_float
     from .telemetry import serve_metrics
 
     serve_metrics(service, "relay")
-    run_relay(make_engine(database_url(service)), service, amqp_uri(), env_float("OUTBOX_POLL_INTERVAL", 0.1))
+    run_relay(make_engine(database_url(service)), service, amqp_uri(), env_float("OUTBOX_POLL_INTERVAL", DEFAULT_POLL_INTERVAL))
     return 0
 
 
@@ -115,7 +115,7 @@ def _run_grpc(spec: ServiceSpec, with_relay: bool) -> int:
     from .db import make_engine
     from .grpc_server import serve
     from .ops import add_ops
-    from .relay import OutboxRelay
+    from .relay import DEFAULT_POLL_INTERVAL, OutboxRelay
     from .settings import amqp_uri, database_url, env_float, grpc_port
     from .telemetry import serve_metrics
 
@@ -132,7 +132,8 @@ def _run_grpc(spec: ServiceSpec, with_relay: bool) -> int:
     if with_relay:
         # One process fewer per service; with several replicas, one relay publishes
         # and the others stand by (the relay's lock), so order still holds.
-        outbox_relay = OutboxRelay(engine, spec.name, amqp_uri(), poll_interval=env_float("OUTBOX_POLL_INTERVAL", 0.1))
+        poll = env_float("OUTBOX_POLL_INTERVAL", DEFAULT_POLL_INTERVAL)
+        outbox_relay = OutboxRelay(engine, spec.name, amqp_uri(), poll_interval=poll)
         outbox_relay.watch_backlog()
         thread = threading.Thread(target=outbox_relay.run_forever, name="outbox-relay", daemon=True)
         thread.start()

@@ -48,6 +48,11 @@ _outbox = table("outbox", column("seq"), column("body"), column("event_type"), c
                 column("status"), column("published_at"))
 
 _BROKER_ERRORS = (pika.exceptions.AMQPError, OSError)
+# Seconds an idle relay waits before looking again (OUTBOX_POLL_INTERVAL). Each hop of the
+# referral flow waits half of it on average: at 0.1 the notification's p99 at 50
+# referrals/s was 516-559 ms, at 0.05 it is 455 ms; an idle relay then costs 1.3% of a core
+# (a pass is one SELECT on the session that holds the relay lock).
+DEFAULT_POLL_INTERVAL = 0.05
 # Built once (values at execute time): a relay runs them ten times a second.
 _MARK = (update(_outbox).where(_outbox.c.seq.in_(bindparam("seqs", expanding=True)))
          .values(status=bindparam("status"), published_at=bindparam("at")))
@@ -61,7 +66,7 @@ class OutboxRelay:
         amqp_uri: str,
         *,
         batch_size: int = 200,
-        poll_interval: float = 0.1,
+        poll_interval: float = DEFAULT_POLL_INTERVAL,
         max_backoff: float = 3.0,
     ) -> None:
         self.engine = engine
@@ -284,7 +289,7 @@ def _try_flock(lock_file) -> bool:
         return False
 
 
-def run_relay(engine: Engine, source: str, amqp_uri: str, poll_interval: float = 0.1) -> None:
+def run_relay(engine: Engine, source: str, amqp_uri: str, poll_interval: float = DEFAULT_POLL_INTERVAL) -> None:
     """Run until SIGTERM or SIGINT, then finish the current batch and exit."""
     relay = OutboxRelay(engine, source, amqp_uri, poll_interval=poll_interval)
     relay.watch_backlog()
