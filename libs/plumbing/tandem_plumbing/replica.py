@@ -12,12 +12,14 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-_UPSERTS = {"postgresql": pg_insert, "sqlite": sqlite_insert}
+# An INSERT that can say ON CONFLICT, for each of the two databases Tandem runs on, by
+# dialect name (`session.get_bind().dialect.name`): for services that build their own.
+ON_CONFLICT_INSERT = {"postgresql": pg_insert, "sqlite": sqlite_insert}
 
 
 def _upsert(session: Session, table: Table, names, key: str):
     """INSERT ... ON CONFLICT (key) DO UPDATE only where the incoming version is newer."""
-    stmt = _UPSERTS[session.get_bind().dialect.name](table)  # the two databases Tandem runs on
+    stmt = ON_CONFLICT_INSERT[session.get_bind().dialect.name](table)
     return stmt, dict(
         index_elements=[table.c[key]],
         set_={name: stmt.excluded[name] for name in names if name != key},

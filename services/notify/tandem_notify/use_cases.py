@@ -20,12 +20,11 @@ from functools import cache
 from typing import Any, Callable, Iterable, Mapping
 
 from sqlalchemy import String, bindparam, func, insert, or_, select, tuple_, union_all, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from tandem_plumbing.db import transaction
+from tandem_plumbing.replica import ON_CONFLICT_INSERT
 
 from . import domain
 from .adapters.models import (
@@ -130,8 +129,6 @@ def _insert_first(session: Session, statement) -> None:
 # bound parameter and computing its cache key) cost as much Python as running it.
 _INSERT_NOTIFICATIONS = insert(notifications)
 _INSERT_EMAILS = insert(outgoing_emails)
-# An INSERT that can say ON CONFLICT, for the two databases notify runs on.
-_ON_CONFLICT_INSERTS = {"postgresql": pg_insert, "sqlite": sqlite_insert}
 
 
 def _lead_version_upsert(dialect_insert, tells_owner: bool):
@@ -152,12 +149,12 @@ def _lead_version_upsert(dialect_insert, tells_owner: bool):
 
 _LEAD_VERSION_UPSERTS = {
     (dialect, tells_owner): _lead_version_upsert(dialect_insert, tells_owner)
-    for dialect, dialect_insert in _ON_CONFLICT_INSERTS.items() for tells_owner in (False, True)
+    for dialect, dialect_insert in ON_CONFLICT_INSERT.items() for tells_owner in (False, True)
 }
 _CLAIM_HOT_ALERTS = {  # `lead_id`, `score`, `alerted_at`; returns a row only when it wrote
     dialect: dialect_insert(hot_lead_alerts).on_conflict_do_nothing(index_elements=[hot_lead_alerts.c.lead_id])
     .returning(hot_lead_alerts.c.lead_id)
-    for dialect, dialect_insert in _ON_CONFLICT_INSERTS.items()
+    for dialect, dialect_insert in ON_CONFLICT_INSERT.items()
 }
 
 

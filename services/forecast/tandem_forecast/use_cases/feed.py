@@ -7,15 +7,11 @@ import functools
 from typing import Any, Iterable, Mapping
 
 from sqlalchemy import case
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
-from tandem_plumbing.replica import upsert_if_newer, upsert_many_if_newer
+from tandem_plumbing.replica import ON_CONFLICT_INSERT, upsert_if_newer, upsert_many_if_newer
 
 from ..adapters.models import leads, opportunities
 from ..domain.read_model import lead_row, opportunity_row
-
-_UPSERTS = {"postgresql": pg_insert, "sqlite": sqlite_insert}  # the two databases Tandem runs on
 
 
 def record_opportunity(session: Session, snapshot: Mapping[str, Any]) -> bool:
@@ -45,7 +41,7 @@ def record_lead(session: Session, lead: Mapping[str, Any], event_time: str) -> b
 def _lead_upsert(dialect: str, names: tuple[str, ...]):
     """record_lead's statement, built once per database kind; the row's values are passed
     at execute time (building it per event cost more than running it)."""
-    stmt = _UPSERTS[dialect](leads)
+    stmt = ON_CONFLICT_INSERT[dialect](leads)
     held, new = leads.c, stmt.excluded
     newer = held.version < new.version
     earlier = new.created_at < held.created_at  # also from a stale event: it may be the first one
