@@ -276,11 +276,12 @@ def create_lead(
         reason, (owner_id, why) = "rules", _assign_by_rules(session, lead, directory, rules)
     lead = lead.with_changes(owner_id=owner_id)
     repository.insert_lead(session, lead, *_keys(lead))
-    _history(session, None, lead, "created", actor_id=caller.user_id,
-             fields=(*fields, "score"), correlation_id=caller.request_id,
-             note="created although it matches an open lead" if allow_duplicate else None)
-    repository.add_history_entries(
-        session, [_assignment_entry(None, lead, why, caller.user_id if reason == "manual" else None, caller.request_id)])
+    repository.add_history_entries(session, [  # one statement, in this order (as the intake does)
+        _history_entry(None, lead, "created", actor_id=caller.user_id, fields=(*fields, "score"),
+                       correlation_id=caller.request_id,
+                       note="created although it matches an open lead" if allow_duplicate else None),
+        _assignment_entry(None, lead, why, caller.user_id if reason == "manual" else None, caller.request_id),
+    ])
     _emit(session, LEAD_CREATED, _created(lead, reason), caller.request_id)
     return lead
 
@@ -594,9 +595,9 @@ def record_user(session: Session, user: Mapping[str, Any], correlation_id: str |
     if assignment.Rep(user["id"], user["role"], user["active"]).may_own_leads:
         return
     repository.lock_assignment(session)
-    directory = repository.directory(session)
+    directory, rules = repository.directory(session), _setting(session, ASSIGNMENT).document
     for lead in repository.open_leads(session, owner_id=user["id"]):
-        owner_id, why = _assign_by_rules(session, lead, directory, _setting(session, ASSIGNMENT).document)
+        owner_id, why = _assign_by_rules(session, lead, directory, rules)
         if owner_id is None:
             repository.add_history(session, lead.id, "assignment_failed", at=_now(), actor_id=None,
                                    note=f"the owner can no longer own leads; {why}: kept as it is",
