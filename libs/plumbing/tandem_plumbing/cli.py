@@ -90,12 +90,12 @@ def migrate(service: str, package: str) -> int:
 def relay(service: str) -> int:
     """Publish `service`'s outbox until SIGTERM."""
     from .db import make_engine
-    from .relay import DEFAULT_POLL_INTERVAL, run_relay
-    from .settings import amqp_uri, database_url, env_float
+    from .relay import configured_poll_interval, run_relay
+    from .settings import amqp_uri, database_url
     from .telemetry import serve_metrics
 
     serve_metrics(service, "relay")
-    run_relay(make_engine(database_url(service)), service, amqp_uri(), env_float("OUTBOX_POLL_INTERVAL", DEFAULT_POLL_INTERVAL))
+    run_relay(make_engine(database_url(service)), service, amqp_uri(), configured_poll_interval())
     return 0
 
 
@@ -115,8 +115,8 @@ def _run_grpc(spec: ServiceSpec, with_relay: bool) -> int:
     from .db import make_engine
     from .grpc_server import serve
     from .ops import add_ops
-    from .relay import DEFAULT_POLL_INTERVAL, OutboxRelay
-    from .settings import amqp_uri, database_url, env_float, grpc_port
+    from .relay import OutboxRelay, configured_poll_interval
+    from .settings import amqp_uri, database_url, grpc_port
     from .telemetry import serve_metrics
 
     serve_metrics(spec.name, "grpc")
@@ -132,8 +132,7 @@ def _run_grpc(spec: ServiceSpec, with_relay: bool) -> int:
     if with_relay:
         # One process fewer per service; with several replicas, one relay publishes
         # and the others stand by (the relay's lock), so order still holds.
-        poll = env_float("OUTBOX_POLL_INTERVAL", DEFAULT_POLL_INTERVAL)
-        outbox_relay = OutboxRelay(engine, spec.name, amqp_uri(), poll_interval=poll)
+        outbox_relay = OutboxRelay(engine, spec.name, amqp_uri(), poll_interval=configured_poll_interval())
         outbox_relay.watch_backlog()
         thread = threading.Thread(target=outbox_relay.run_forever, name="outbox-relay", daemon=True)
         thread.start()

@@ -41,6 +41,7 @@ from sqlalchemy.exc import DBAPIError
 
 from . import telemetry
 from .outbox import PENDING, PUBLISHED, UNROUTABLE, pending_backlog
+from .settings import env_float
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +54,7 @@ _BROKER_ERRORS = (pika.exceptions.AMQPError, OSError)
 # referrals/s was 516-559 ms, at 0.05 it is 455 ms; an idle relay then costs 1.3% of a core
 # (a pass is one SELECT on the session that holds the relay lock).
 DEFAULT_POLL_INTERVAL = 0.05
-# Built once (values at execute time): a relay runs them ten times a second.
+# Built once (values at execute time): a relay runs it after every batch it publishes.
 _MARK = (update(_outbox).where(_outbox.c.seq.in_(bindparam("seqs", expanding=True)))
          .values(status=bindparam("status"), published_at=bindparam("at")))
 
@@ -287,6 +288,11 @@ def _try_flock(lock_file) -> bool:
         return True
     except BlockingIOError:
         return False
+
+
+def configured_poll_interval() -> float:
+    """`OUTBOX_POLL_INTERVAL`, else DEFAULT_POLL_INTERVAL: for every process that runs a relay."""
+    return env_float("OUTBOX_POLL_INTERVAL", DEFAULT_POLL_INTERVAL)
 
 
 def run_relay(engine: Engine, source: str, amqp_uri: str, poll_interval: float = DEFAULT_POLL_INTERVAL) -> None:
