@@ -250,6 +250,10 @@ class OutboxRelay:
         if backend == "postgresql":
             key = int.from_bytes(hashlib.sha1(f"outbox-relay:{self.source}".encode()).digest()[:8], "big", signed=True)
             with self.engine.connect() as conn:
+                # Autocommit: every statement the relay runs on this session (the lock, the
+                # read of a batch, the mark) is atomic on its own, so BEGIN and COMMIT would
+                # only add two round trips to each; an idle pass is then one SELECT.
+                conn.execution_options(isolation_level="AUTOCOMMIT")
                 try:
                     self._wait_for(lambda: _try_advisory_lock(conn, key))
                     # The lock lives as long as this session: a dead session means another
@@ -278,7 +282,7 @@ class OutboxRelay:
 
 def _try_advisory_lock(conn, key: int) -> bool:
     locked = conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar()
-    conn.commit()  # a session lock outlives the transaction; don't stand by "idle in transaction"
+    conn.commit()  # (a no-op in autocommit) a session lock outlives the transaction
     return bool(locked)
 
 
