@@ -79,6 +79,7 @@ class Poller(threading.Thread):
         super().__init__(daemon=True)
         self.url, self.params, self.headers, self.key, self.stop = url, params, headers, key, stop
         self.first_seen: dict[str, float] = {}
+        self.found_by_walk = 0  # items that only a walk over every page found
         self.session = requests.Session()
 
     def run(self) -> None:
@@ -86,11 +87,16 @@ class Poller(threading.Thread):
             self.look()
             self.stop.wait(POLL_SECONDS)
 
-    def look(self) -> None:
+    def look(self, walk: bool = False) -> None:
         """Newest first, one page; the next page too while a page held nothing seen before
-        (more than a page arrived since the last look: a burst must not hide items)."""
+        (more than a page arrived since the last look: a burst must not hide items).
+
+        `walk`: every page. Lists sort by creation time, which is taken before the commit:
+        an item whose transaction committed after newer ones had been seen sorts below
+        them, where a quick look stops. The run ends with walks until every item is seen,
+        and counts an item found that way as seen at that moment (later than it was)."""
         token = None
-        for _ in range(100):
+        for _ in range(1000 if walk else 100):
             try:
                 page = self.session.get(self.url, params={**self.params, **({"page_token": token} if token else {})},
                                         headers=self.headers, timeout=5).json()
@@ -101,8 +107,9 @@ class Poller(threading.Thread):
             keys = [key for item in items for key in self.key(item) if key]
             fresh = [key for key in keys if key not in self.first_seen]
             for key in fresh:
-                self.first_seen[key] = now
-            if not token or not keys or len(fresh) < len(keys):
+                self.first_seen.setdefault(key, now)
+            self.found_by_walk += len(fresh) if walk else 0
+            if not token or (not walk and (not keys or len(fresh) < len(keys))):
                 return
 
 
@@ -162,10 +169,16 @@ def main(argv: list[str]) -> int:
                 {"name": "all to the bench rep", "criteria": {}, "assign_to": {"user_id": rep["id"]}}]}).raise_for_status()
 
             print(f"opening {total} cases ...")
-            session = requests.Session()
+            local = threading.local()
+
+            def http() -> requests.Session:
+                """This thread's session: requests.Session is not thread-safe."""
+                if not hasattr(local, "session"):
+                    local.session = requests.Session()
+                return local.session
 
             def open_case(i: int) -> str:
-                r = session.post(f"{api}/cases", headers=agent["auth"], timeout=30, json={
+                r = http().post(f"{api}/cases", headers=agent["auth"], timeout=30, json={
                     "subject": f"bench case {i}", "priority": "medium", "origin": "web",
                     "contact": {"name": f"Client {i}", "email": f"client{i}@c{i}.example", "company": f"Company {i}"}})
                 r.raise_for_status()
@@ -184,20 +197,23 @@ def main(argv: list[str]) -> int:
 
             posted: dict[str, float] = {}
             post_latency: list[float] = []
-            failures = 0
+            failures: dict[str, int] = {}  # reason -> count
             lock = threading.Lock()
 
             def refer(case_id: str) -> None:
-                nonlocal failures
                 t0 = time.monotonic()
-                r = session.post(f"{api}/cases/{case_id}/referrals", headers=agent["auth"], timeout=30,
-                                 json={"kind": "upsell", "product_interest": "more seats"})
+                try:
+                    r = http().post(f"{api}/cases/{case_id}/referrals", headers=agent["auth"], timeout=30,
+                                    json={"kind": "upsell", "product_interest": "more seats"})
+                    reason = None if r.status_code == 202 else f"HTTP {r.status_code}"
+                except requests.RequestException as exc:
+                    reason = type(exc).__name__
                 with lock:
-                    if r.status_code == 202:
+                    if reason is None:
                         posted[r.json()["id"]] = t0
                         post_latency.append(time.monotonic() - t0)
                     else:
-                        failures += 1
+                        failures[reason] = failures.get(reason, 0) + 1
 
             cpu_before, infra_before = cpu_seconds(system.pid), infra_cpu_seconds()
             started = time.monotonic()
@@ -206,20 +222,43 @@ def main(argv: list[str]) -> int:
                     time.sleep(max(0.0, started + i / args.rate - time.monotonic()))
                     pool.submit(refer, case_id)
             submitted_in = time.monotonic() - started
-            eventually(lambda: len(leads.first_seen) >= len(posted) and len(notes.first_seen) >= len(posted), 60, 0.5)
+            progress = {"seen": (0, 0), "since": time.monotonic()}
+
+            def all_seen() -> bool:
+                """True once the observers saw every item; when they stopped finding new
+                ones for 3 s, a walk over every page of what they miss (see Poller.look)."""
+                seen = (len(leads.first_seen), len(notes.first_seen))
+                if min(seen) >= len(posted):
+                    return True
+                if seen != progress["seen"]:
+                    progress.update(seen=seen, since=time.monotonic())
+                elif time.monotonic() - progress["since"] > 3:
+                    for poller in (leads, notes):
+                        if len(poller.first_seen) < len(posted):
+                            poller.look(walk=True)
+                return False
+
+            eventually(all_seen, 60, 0.25)
             drained_in = time.monotonic() - started
             cpu_after, infra_after = cpu_seconds(system.pid), infra_cpu_seconds()
             stop.set()
 
             lead_lat = [leads.first_seen[r] - t for r, t in posted.items() if r in leads.first_seen]
             note_lat = [notes.first_seen[r] - t for r, t in posted.items() if r in notes.first_seen]
-            print(f"\noffered {total / submitted_in:.1f} referrals/s; {len(posted)} accepted, {failures} failed; "
+            failed = ", ".join(f"{n} {reason}" for reason, n in failures.items())
+            print(f"\noffered {total / submitted_in:.1f} referrals/s; {len(posted)} accepted, "
+                  f"{sum(failures.values())} failed{f' ({failed})' if failed else ''}; "
                   f"all visible after {drained_in:.1f} s -> {len(lead_lat) / drained_in:.1f} referrals/s end to end")
             print(f"{'latency (ms)':34s} {'seen':>11s} {'p50':>8s} {'p95':>8s} {'p99':>8s} {'max':>8s}")
             print(summary("POST /cases/{id}/referrals", post_latency, total))
             print(summary("POST -> lead visible to the rep", lead_lat, len(posted)))
             print(summary("POST -> notification present", note_lat, len(posted)))
-            print(f"(observers poll every {POLL_SECONDS * 1000:.0f} ms: figures include up to that much)")
+            print(f"(observers poll every {POLL_SECONDS * 1000:.0f} ms: figures include up to that much; found only "
+                  f"by the final walk over every page: {leads.found_by_walk} leads, {notes.found_by_walk} notifications)")
+            for what, poller in (("lead", leads), ("notification", notes)):
+                missing = [r for r in posted if r not in poller.first_seen]
+                if missing:
+                    print(f"never seen: {len(missing)} {what}s, e.g. referrals {', '.join(missing[:5])}")
             print(f"raw pika publish with confirm, same broker: {raw:.0f} msg/s = {1000 / raw:.2f} ms per message")
             spent = {name: cpu_after[name] - cpu_before.get(name, 0.0) for name in cpu_after}
             total_cpu = sum(spent.values())
