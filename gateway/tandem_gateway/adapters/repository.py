@@ -6,7 +6,7 @@ from dataclasses import asdict
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select, text, update
+from sqlalchemy import Connection, bindparam, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from ..identity.domain import ADMIN, User
@@ -42,7 +42,7 @@ def _user(row) -> User:
 _BY_ID = select(users).where(users.c.id == bindparam("user_id"))
 
 
-def get(session: Session, user_id: str) -> User | None:
+def get(session: Session | Connection, user_id: str) -> User | None:
     row = session.execute(_BY_ID, {"user_id": user_id}).one_or_none()
     return _user(row) if row else None
 

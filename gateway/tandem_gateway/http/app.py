@@ -31,6 +31,8 @@ def create_app(config: GatewayConfig | None = None, passwords: Passwords | None 
         config=config,
         engine=engine,
         sessions=session_factory(engine),
+        reads=(engine.execution_options(isolation_level="AUTOCOMMIT")
+               if engine.dialect.name == "postgresql" else engine).connect,
         passwords=passwords or Passwords(),
         tokens=Tokens(
             config.jwt_secret, config.token_ttl_seconds, issuer=config.jwt_issuer, audience=config.jwt_audience

@@ -28,8 +28,8 @@ def current_user() -> User:
         user_id = gw.tokens.subject(token.strip())
     except InvalidToken:
         raise _unauthorized("invalid_token", "the token is invalid or expired", "invalid_token") from None
-    with gw.sessions() as session:
-        user = use_cases.active_user(session, user_id)
+    with gw.reads() as connection:  # once per request: one SELECT
+        user = use_cases.active_user(connection, user_id)
     if user is None:
         raise _unauthorized("invalid_token", "the token is invalid or expired", "invalid_token")
     return user

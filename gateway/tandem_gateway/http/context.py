@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 from flask import current_app
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..config import GatewayConfig
@@ -17,6 +18,9 @@ class Gateway:
     config: GatewayConfig
     engine: Engine
     sessions: sessionmaker[Session]
+    # A connection for one read outside any unit of work (the per-request user lookup):
+    # autocommit on PostgreSQL, so the SELECT is the only round trip (no BEGIN, no ROLLBACK).
+    reads: Callable[[], Connection]
     passwords: Passwords
     tokens: Tokens
     rate_limit: TokenBuckets

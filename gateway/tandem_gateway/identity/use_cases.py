@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any, Mapping
 
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 from tandem_plumbing.envelope import Envelope
 from tandem_plumbing.outbox import record_event
@@ -110,8 +111,8 @@ def get_user(session: Session, user_id: str) -> User:
     return user
 
 
-def active_user(session: Session, user_id: str) -> User | None:
-    """The user a token speaks for, while they may still act."""
+def active_user(session: Session | Connection, user_id: str) -> User | None:
+    """The user a token speaks for, while they may still act (a read: a plain connection will do)."""
     user = repository.get(session, user_id)
     return user if user is not None and user.active else None
 
