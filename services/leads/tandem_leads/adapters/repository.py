@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, Iterable, Mapping
 
-from sqlalchemy import and_, bindparam, func, insert, or_, select, text, update
+from sqlalchemy import and_, bindparam, case, func, insert, literal, or_, select, text, update
 from sqlalchemy.orm import Session
 from tandem_plumbing.db import utc
 
@@ -121,23 +122,25 @@ def save_lead(session: Session, lead: Lead, email_key: str | None, name_key: str
     session.execute(_UPDATE_LEAD, {**_row_values(lead, email_key, name_key), "lead_id": lead.id})
 
 
-def _oldest_open_with(column):
-    return (select(leads).where(column == bindparam("key"), leads.c.status.not_in(CLOSED_STATUSES))
-            .order_by(leads.c.created_at, leads.c.id).limit(1).with_for_update())
-
-
-_OPEN_WITH_EMAIL, _OPEN_WITH_NAME = _oldest_open_with(leads.c.email_key), _oldest_open_with(leads.c.name_key)
+# Open: the closed statuses as plain parameters (`not_in(a list)` would render the list
+# anew on every execution).
+_IS_OPEN = leads.c.status.not_in([literal(status) for status in sorted(CLOSED_STATUSES)])
+# One statement for both keys: the email's matches sort first, each key's oldest first
+# (a missing key is NULL, which equals nothing).
+_OPEN_DUPLICATE = (
+    select(leads)
+    .where(or_(leads.c.email_key == bindparam("email_key"), leads.c.name_key == bindparam("name_key")), _IS_OPEN)
+    .order_by(case((leads.c.email_key == bindparam("email_key"), 0), else_=1), leads.c.created_at, leads.c.id)
+    .limit(1).with_for_update()
+)
 
 
 def find_open_duplicate(session: Session, email_key: str | None, name_key: str | None) -> Lead | None:
     """The oldest open lead with this email, else the oldest with this name at this company."""
-    for query, key in ((_OPEN_WITH_EMAIL, email_key), (_OPEN_WITH_NAME, name_key)):
-        if key is None:
-            continue
-        row = session.execute(query, {"key": key}).mappings().one_or_none()
-        if row is not None:
-            return _with_referrals(session, [row])[0]
-    return None
+    if email_key is None and name_key is None:
+        return None
+    row = session.execute(_OPEN_DUPLICATE, {"email_key": email_key, "name_key": name_key}).mappings().one_or_none()
+    return _with_referrals(session, [row])[0] if row is not None else None
 
 
 def page_leads(
@@ -187,24 +190,35 @@ def page_leads(
 
 def open_leads(session: Session, owner_id: str | None = None) -> list[Lead]:
     """Open leads, oldest first (all of them, or one owner's)."""
-    query = select(leads).where(leads.c.status.not_in(CLOSED_STATUSES))
+    query = select(leads).where(_IS_OPEN)
     if owner_id is not None:
         query = query.where(leads.c.owner_id == owner_id)
     rows = session.execute(query.order_by(leads.c.created_at, leads.c.id).with_for_update()).mappings().all()
     return _with_referrals(session, list(rows))
 
 
-_OPEN_LEAD_COUNTS = (select(leads.c.owner_id, func.count())
-                     .where(leads.c.owner_id.in_(bindparam("owner_ids", expanding=True)),
-                            leads.c.status.not_in(CLOSED_STATUSES))
-                     .group_by(leads.c.owner_id))
+def _one_of(column, count: int):
+    """`column IN (:column_0, ..., :column_<count-1>)`: plain parameters, so that a statement
+    built once per list length runs without being rendered again (an `expanding` list
+    parameter renders its SQL on every execution)."""
+    return column.in_([bindparam(f"{column.key}_{i}") for i in range(count)])
+
+
+def _values_of(column, values: list) -> dict[str, Any]:
+    return {f"{column.key}_{i}": value for i, value in enumerate(values)}
+
+
+@lru_cache(maxsize=64)
+def _open_lead_counts(owners: int):
+    return (select(leads.c.owner_id, func.count()).where(_one_of(leads.c.owner_id, owners), _IS_OPEN)
+            .group_by(leads.c.owner_id))
 
 
 def open_lead_counts(session: Session, owner_ids: Iterable[str]) -> dict[str, int]:
     owner_ids = sorted(set(owner_ids))
     if not owner_ids:
         return {}
-    return dict(session.execute(_OPEN_LEAD_COUNTS, {"owner_ids": owner_ids}).all())
+    return dict(session.execute(_open_lead_counts(len(owner_ids)), _values_of(leads.c.owner_id, owner_ids)).all())
 
 
 # -- referrals -----------------------------------------------------------------------------
@@ -290,14 +304,18 @@ def set_last_given(session: Session, target: str, user_id: str) -> None:
 
 
 # -- settings documents --------------------------------------------------------------------
-_SETTING_DOCUMENTS = select(lead_settings.c.name, lead_settings.c.document).where(
-    lead_settings.c.name.in_(bindparam("names", expanding=True)))
+@lru_cache(maxsize=8)
+def _setting_documents(count: int):
+    return select(lead_settings.c.name, lead_settings.c.document).where(_one_of(lead_settings.c.name, count))
 
 
 def setting_documents(session: Session, names: Iterable[str]) -> dict[str, Any]:
     """The saved documents among `names`, decoded, in one statement (an unsaved one is absent)."""
-    return {name: json.loads(document)
-            for name, document in session.execute(_SETTING_DOCUMENTS, {"names": sorted(names)})}
+    names = sorted(set(names))
+    if not names:
+        return {}
+    rows = session.execute(_setting_documents(len(names)), _values_of(lead_settings.c.name, names))
+    return {name: json.loads(document) for name, document in rows}
 
 
 # -- the directory copy --------------------------------------------------------------------
