@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
-from sqlalchemy import create_engine, event
+from sqlalchemy import bindparam, create_engine, event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
@@ -113,3 +113,16 @@ def utc(moment: datetime | None) -> datetime | None:
     if moment is None:
         return None
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def one_of(column, count: int):
+    """`column IN (:<key>_0, ..., :<key>_<count-1>)` with plain parameters: a statement built
+    once per list length (cache the builder, e.g. `functools.lru_cache`) runs without being
+    rendered again, where an `expanding` list parameter renders its SQL on every execution.
+    Pass the values with `one_of_values`."""
+    return column.in_([bindparam(f"{column.key}_{i}") for i in range(count)])
+
+
+def one_of_values(column, values) -> dict:
+    """The parameters of `one_of(column, len(values))`."""
+    return {f"{column.key}_{i}": value for i, value in enumerate(values)}

@@ -7,9 +7,9 @@ import sys
 import time
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import column, select, table, text
 
-from tandem_plumbing.db import make_engine, normalise_url, session_factory, transaction
+from tandem_plumbing.db import make_engine, normalise_url, one_of, one_of_values, session_factory, transaction
 
 
 @pytest.mark.parametrize(
@@ -124,3 +124,16 @@ def test_an_idle_pooled_connection_is_pinged_and_replaced_when_its_backend_died(
         assert len(pings) == 1
     finally:
         engine.dispose()
+
+
+def test_one_of_is_a_list_of_plain_parameters(tmp_path):
+    """Built once for a length, rendered once: no `expanding` parameter to render per execution."""
+    things = table("things", column("name"))
+    statement = select(things.c.name).where(one_of(things.c.name, 2)).order_by(things.c.name)
+    assert "POSTCOMPILE" not in str(statement.compile())
+    engine = make_engine(f"sqlite:///{tmp_path / 'one_of.db'}")
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE things (name TEXT)"))
+        conn.execute(text("INSERT INTO things VALUES ('a'), ('b'), ('c')"))
+        assert conn.execute(statement, one_of_values(things.c.name, ["c", "a"])).scalars().all() == ["a", "c"]
+        assert conn.execute(statement, one_of_values(things.c.name, ["b", "x"])).scalars().all() == ["b"]

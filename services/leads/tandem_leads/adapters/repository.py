@@ -15,7 +15,7 @@ from typing import Any, Iterable, Mapping
 
 from sqlalchemy import and_, bindparam, case, func, insert, literal, or_, select, text, update
 from sqlalchemy.orm import Session
-from tandem_plumbing.db import utc
+from tandem_plumbing.db import one_of, one_of_values, utc
 
 from ..domain.assignment import Rep
 from ..domain.leads import CLOSED_STATUSES, Conversion, Lead, Money, Referral, ScoreFactor
@@ -197,20 +197,9 @@ def open_leads(session: Session, owner_id: str | None = None) -> list[Lead]:
     return _with_referrals(session, list(rows))
 
 
-def _one_of(column, count: int):
-    """`column IN (:column_0, ..., :column_<count-1>)`: plain parameters, so that a statement
-    built once per list length runs without being rendered again (an `expanding` list
-    parameter renders its SQL on every execution)."""
-    return column.in_([bindparam(f"{column.key}_{i}") for i in range(count)])
-
-
-def _values_of(column, values: list) -> dict[str, Any]:
-    return {f"{column.key}_{i}": value for i, value in enumerate(values)}
-
-
 @lru_cache(maxsize=64)
 def _open_lead_counts(owners: int):
-    return (select(leads.c.owner_id, func.count()).where(_one_of(leads.c.owner_id, owners), _IS_OPEN)
+    return (select(leads.c.owner_id, func.count()).where(one_of(leads.c.owner_id, owners), _IS_OPEN)
             .group_by(leads.c.owner_id))
 
 
@@ -218,7 +207,7 @@ def open_lead_counts(session: Session, owner_ids: Iterable[str]) -> dict[str, in
     owner_ids = sorted(set(owner_ids))
     if not owner_ids:
         return {}
-    return dict(session.execute(_open_lead_counts(len(owner_ids)), _values_of(leads.c.owner_id, owner_ids)).all())
+    return dict(session.execute(_open_lead_counts(len(owner_ids)), one_of_values(leads.c.owner_id, owner_ids)).all())
 
 
 # -- referrals -----------------------------------------------------------------------------
@@ -306,7 +295,7 @@ def set_last_given(session: Session, target: str, user_id: str) -> None:
 # -- settings documents --------------------------------------------------------------------
 @lru_cache(maxsize=8)
 def _setting_documents(count: int):
-    return select(lead_settings.c.name, lead_settings.c.document).where(_one_of(lead_settings.c.name, count))
+    return select(lead_settings.c.name, lead_settings.c.document).where(one_of(lead_settings.c.name, count))
 
 
 def setting_documents(session: Session, names: Iterable[str]) -> dict[str, Any]:
@@ -314,7 +303,7 @@ def setting_documents(session: Session, names: Iterable[str]) -> dict[str, Any]:
     names = sorted(set(names))
     if not names:
         return {}
-    rows = session.execute(_setting_documents(len(names)), _values_of(lead_settings.c.name, names))
+    rows = session.execute(_setting_documents(len(names)), one_of_values(lead_settings.c.name, names))
     return {name: json.loads(document) for name, document in rows}
 
 

@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from functools import lru_cache
 from types import SimpleNamespace
 from typing import Any, Iterable, Sequence
 
 from sqlalchemy import LABEL_STYLE_TABLENAME_PLUS_COL, Table, and_, bindparam, exists, insert, or_, select, update
 from sqlalchemy.orm import Session
+from tandem_plumbing.db import one_of, one_of_values
 
 from ..domain import sla
 from ..domain.access import CaseScope
@@ -236,18 +238,23 @@ def _columns(values, labels: tuple[tuple[str, str], ...]) -> SimpleNamespace:
     return SimpleNamespace(**{name: values[label] for name, label in labels})
 
 
-_REFERRALS_WITH_CASES = (
-    select(referrals, cases).join(cases, cases.c.id == referrals.c.case_id)
-    .where(referrals.c.id.in_(bindparam("referral_ids", expanding=True))).order_by(referrals.c.id)
-    .with_for_update(of=referrals).set_label_style(LABEL_STYLE_TABLENAME_PLUS_COL))
+@lru_cache(maxsize=16)
+def _referrals_with_cases(count: int):
+    """Built once per number of referrals (a lead lists one or a few)."""
+    return (select(referrals, cases).join(cases, cases.c.id == referrals.c.case_id)
+            .where(one_of(referrals.c.id, count)).order_by(referrals.c.id)
+            .with_for_update(of=referrals).set_label_style(LABEL_STYLE_TABLENAME_PLUS_COL))
 
 
 def referrals_with_cases(session: Session, referral_ids: Sequence[str]) -> dict[str, tuple[Referral, Case]]:
     """Those of `referral_ids` that exist, each with its case, in one read. The referral
     rows stay locked until the transaction ends (taken in id order, so that two
     transactions following the same referrals never deadlock); the cases are not locked."""
-    found = {}
-    for row in session.execute(_REFERRALS_WITH_CASES, {"referral_ids": list(referral_ids)}):
+    found: dict[str, tuple[Referral, Case]] = {}
+    referral_ids = list(referral_ids)
+    if not referral_ids:
+        return found
+    for row in session.execute(_referrals_with_cases(len(referral_ids)), one_of_values(referrals.c.id, referral_ids)):
         values = row._mapping
         referral = _referral(_columns(values, _REFERRAL_LABELS))
         found[referral.id] = (referral, _case(_columns(values, _CASE_LABELS)))
