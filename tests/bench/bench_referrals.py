@@ -264,6 +264,11 @@ def main(argv: list[str]) -> int:
                                     "AND CAST(data AS TEXT) LIKE :p", u=rep["id"], p=f"%{referral_id}%")
                 print(f"  referral {referral_id}: notify's table holds {[dict(row) for row in rows]}")
             print(f"raw pika publish with confirm, same broker: {raw:.0f} msg/s = {1000 / raw:.2f} ms per message")
+            if note_lat:
+                # A referral is 3 confirmed publishes (referral_submitted, lead_created,
+                # referral_status_changed) and 5 deliveries: its latency and rate against one raw publish.
+                print(f"ratio to raw: notification p50 = {percentile(sorted(note_lat), 50) * raw:.0f}x one raw publish; "
+                      f"end-to-end rate = {len(note_lat) / drained_in / raw:.4f}x the raw publish rate")
             spent = {name: cpu_after[name] - cpu_before.get(name, 0.0) for name in cpu_after}
             total_cpu = sum(spent.values())
             print(f"CPU per referral, by process (ms), while submitting and draining; total {total_cpu / max(len(posted), 1) * 1000:.1f} ms:")
