@@ -72,15 +72,17 @@ def _lead(row: Mapping[str, Any], referrals: Iterable[Referral]) -> Lead:
     return Lead(**values, referrals=tuple(referrals), conversion=_conversion(row))
 
 
-_REFERRALS_OF = (select(lead_referrals).where(lead_referrals.c.lead_id.in_(bindparam("ids", expanding=True)))
-                 .order_by(lead_referrals.c.attached_at, lead_referrals.c.referral_id))
+@lru_cache(maxsize=256)  # a page holds at most 200 leads
+def _referrals_of(count: int):
+    return (select(lead_referrals).where(one_of(lead_referrals.c.lead_id, count))
+            .order_by(lead_referrals.c.attached_at, lead_referrals.c.referral_id))
 
 
 def _with_referrals(session: Session, rows: list[Mapping[str, Any]]) -> list[Lead]:
     ids = [row["id"] for row in rows]
     found: dict[str, list[Referral]] = {lead_id: [] for lead_id in ids}
     if ids:
-        for row in session.execute(_REFERRALS_OF, {"ids": ids}).mappings():
+        for row in session.execute(_referrals_of(len(ids)), one_of_values(lead_referrals.c.lead_id, ids)).mappings():
             found[row["lead_id"]].append(_referral(row))
     return [_lead(row, found[row["id"]]) for row in rows]
 
