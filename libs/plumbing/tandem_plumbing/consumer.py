@@ -43,6 +43,7 @@ from nameko.events import SERVICE_POOL, EventHandler
 from nameko.extensions import DependencyProvider
 from nameko.messaging import QueueConsumer
 from nameko.standalone.events import get_event_exchange
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 
 from . import parking, telemetry
@@ -290,7 +291,7 @@ class Database(DependencyProvider):
         url = self.url or database_url(self.container.service_name)
         # As many pooled connections as workers: with fewer, a busy consumer closed and
         # reopened connections (a new PostgreSQL session each) on every burst.
-        pool = {"pool_size": self.container.max_workers} if not url.startswith("sqlite") else {}
+        pool = {"pool_size": self.container.max_workers} if make_url(url).get_backend_name() != "sqlite" else {}
         self.engine = make_engine(url, **pool)
         self.factory = session_factory(self.engine)
 

@@ -158,7 +158,7 @@ class OutboxRelay:
         if held is not None:
             try:
                 yield held
-                held.commit()  # never stand by "idle in transaction"
+                held.commit()  # ends SQLAlchemy's transaction; autocommit: no round trip
             except BaseException:
                 held.rollback()
                 raise
@@ -283,7 +283,7 @@ class OutboxRelay:
 
 def _try_advisory_lock(conn, key: int) -> bool:
     locked = conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar()
-    conn.commit()  # (a no-op in autocommit) a session lock outlives the transaction
+    conn.commit()  # ends SQLAlchemy's transaction (autocommit: no round trip); the session lock stays
     return bool(locked)
 
 
