@@ -41,6 +41,7 @@ from tandem_plumbing.db import make_engine, session_factory, transaction  # noqa
 from tandem_plumbing.failures import Caller  # noqa: E402
 from tandem_plumbing.grpc_client import channel, check_health  # noqa: E402
 from tandem_plumbing.migrations import upgrade  # noqa: E402
+from tandem_plumbing.relay import configured_poll_interval  # noqa: E402
 from tandem_plumbing.rpc import caller_metadata  # noqa: E402
 
 LEVELS = (1, 4, 16, 64, 415)  # users per level; the last level are the reps
@@ -249,7 +250,7 @@ def main(argv: list[str]) -> int:
         print(f"  event-to-visible                {ms(lags)}  max {lags[-1] * 1000:7.1f} ms")
         print(f"  raw pika publish with confirm   {1000 / raw_publish:7.2f} ms per message "
               f"(lag p99 / raw: {percentile(lags, 99) * raw_publish:.0f}x)")
-        print(f"  (the relay polls its outbox every {float(os.environ.get('OUTBOX_POLL_INTERVAL', 0.05)) * 1000:.0f} ms,"
+        print(f"  (the relay polls its outbox every {configured_poll_interval() * 1000:.0f} ms,"
               f" the watcher the read model every {POLL_SECONDS * 1000:.0f} ms: both inside the figures)")
         print(f"\nfigures: {json.dumps({'backfill_rows_per_s': round(rate(copied, backfill_s)), 'rollup_p50_ms': round(percentile(rollup, 50) * 1000, 2), 'rollup_p99_ms': round(percentile(rollup, 99) * 1000, 2), 'lag_p50_ms': round(percentile(lags, 50) * 1000, 1), 'lag_p99_ms': round(percentile(lags, 99) * 1000, 1)})}")
         sales_engine.dispose()

@@ -259,10 +259,11 @@ def main(argv: list[str]) -> int:
                 missing = [r for r in posted if r not in poller.first_seen]
                 if missing:
                     print(f"never seen: {len(missing)} {what}s, e.g. referrals {', '.join(missing[:5])}")
-            for referral_id in [r for r in posted if r not in notes.first_seen][:5]:
-                rows = system.query("notify", "SELECT id, kind, read_at FROM notifications WHERE user_id = :u "
-                                    "AND CAST(data AS TEXT) LIKE :p", u=rep["id"], p=f"%{referral_id}%")
-                print(f"  referral {referral_id}: notify's table holds {[dict(row) for row in rows]}")
+                for referral_id in missing[:5]:
+                    if poller is notes:  # is it there, hidden, or lost?
+                        rows = system.query("notify", "SELECT id, kind, read_at FROM notifications WHERE user_id = :u "
+                                            "AND CAST(data AS TEXT) LIKE :p", u=rep["id"], p=f"%{referral_id}%")
+                        print(f"  referral {referral_id}: notify's table holds {[dict(row) for row in rows]}")
             print(f"raw pika publish with confirm, same broker: {raw:.0f} msg/s = {1000 / raw:.2f} ms per message")
             if note_lat:
                 # A referral is 3 confirmed publishes (referral_submitted, lead_created,
